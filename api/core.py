@@ -1,0 +1,222 @@
+"""Accounts and tenancy over HTTP: token, me, invitations, memberships, partners."""
+
+import zoneinfo
+
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.base import ScopedListDestroyViewSet, ScopedViewSet
+from api.fields import VisibleRelatedField
+from franchise import services
+from franchise.models import Invitation, Membership, Partner, Role
+
+# --- auth and me ----------------------------------------------------------------
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(help_text="The user's email address.")
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    def get_authenticate_header(self, request):
+        # Wrong credentials are a 401 (API.md), which DRF only sends with a challenge.
+        return "Token"
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        auth=[],
+    )
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(
+            request, username=serializer.validated_data["username"], password=serializer.validated_data["password"]
+        )
+        if user is None:
+            raise AuthenticationFailed("Unable to log in with these credentials.")
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class MembershipSummarySerializer(serializers.ModelSerializer):
+    partner_name = serializers.CharField(source="partner.name", default=None, read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["partner", "partner_name", "role"]
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    email = serializers.EmailField()
+    name = serializers.CharField()
+    is_licensor = serializers.BooleanField()
+    memberships = MembershipSummarySerializer(many=True)
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        return Response(me_payload(request.user))
+
+
+# --- partners -------------------------------------------------------------------
+
+
+class PartnerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Partner
+        fields = ["id", "name", "slug", "status", "time_zone"]
+
+    def validate_time_zone(self, value):
+        if value not in zoneinfo.available_timezones():
+            raise serializers.ValidationError(f"{value!r} is not a time zone name such as Europe/London.")
+        return value
+
+
+class PartnerFilter(filters.FilterSet):
+    class Meta:
+        model = Partner
+        fields = ["status", "slug"]
+
+
+class PartnerViewSet(ScopedViewSet):
+    """Partners: the licensing organisation writes; everyone else reads the partners they belong to.
+
+    Partners are never deleted (their records are kept): set the status to `exited`.
+    """
+
+    queryset = Partner.objects.all()
+    serializer_class = PartnerSerializer
+    filterset_class = PartnerFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.create_partner(by=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.update_partner(
+            by=self.request.user, partner=serializer.instance, **serializer.validated_data
+        )
+
+
+# --- memberships ----------------------------------------------------------------
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    email = serializers.EmailField(source="user.email", read_only=True)
+    name = serializers.CharField(source="user.name", read_only=True)
+    partner_name = serializers.CharField(source="partner.name", default=None, read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "email", "name", "partner", "partner_name", "role", "created_at"]
+        read_only_fields = fields
+
+
+class MembershipFilter(filters.FilterSet):
+    class Meta:
+        model = Membership
+        fields = ["partner", "role", "user"]
+
+
+class MembershipViewSet(ScopedListDestroyViewSet):
+    """Roles held by users. Coordinators see and remove their partner's; others see their own."""
+
+    queryset = Membership.objects.select_related("user", "partner")
+    serializer_class = MembershipSerializer
+    filterset_class = MembershipFilter
+
+    def perform_destroy(self, instance):
+        services.remove_membership(by=self.request.user, membership=instance)
+
+
+# --- invitations ----------------------------------------------------------------
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    partner = VisibleRelatedField(queryset=Partner.objects.all(), allow_null=True, required=False)
+    role = serializers.ChoiceField(choices=Role.choices)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "partner", "email", "role", "created_at", "expires_at", "accepted_at"]
+        read_only_fields = ["id", "created_at", "expires_at", "accepted_at"]
+
+
+class AcceptInvitationSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    name = serializers.CharField(required=False, allow_blank=True, default="")
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class InvitationViewSet(ScopedViewSet):
+    """Invitations to take a role. Coordinators invite to their own partner; licensor admins to any.
+
+    The token travels only in the emailed link; it is never returned by the API.
+    """
+
+    queryset = Invitation.objects.select_related("partner")
+    serializer_class = InvitationSerializer
+    filterset_fields = ["partner", "role"]
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def get_permissions(self):
+        if self.action == "accept":
+            return [AllowAny()]
+        return super().get_permissions()
+
+    def get_authenticators(self):
+        # Accepting is done by someone who has no account yet: no session, so no CSRF.
+        if self.request is not None and self.request.path.rstrip("/").endswith("/invitations/accept"):
+            return []
+        return super().get_authenticators()
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance, _ = services.invite(
+            by=self.request.user, partner=data.get("partner"), email=data["email"], role=data["role"]
+        )
+
+    def perform_destroy(self, instance):
+        services.revoke_invitation(by=self.request.user, invitation=instance)
+
+    @extend_schema(
+        request=AcceptInvitationSerializer,
+        responses={201: MeSerializer, 400: OpenApiResponse(description="Invalid, used or expired token")},
+        auth=[],
+    )
+    @action(detail=False, methods=["post"])
+    def accept(self, request):
+        serializer = AcceptInvitationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            user = services.accept_invitation(**serializer.validated_data)
+        return Response(me_payload(user), status=status.HTTP_201_CREATED)
+
+
+def me_payload(user):
+    memberships = list(user.memberships.select_related("partner").order_by("created_at"))
+    return MeSerializer(
+        {
+            "id": user.pk,
+            "email": user.email,
+            "name": user.name,
+            "is_licensor": any(m.role == Role.LICENSOR_ADMIN for m in memberships),
+            "memberships": memberships,
+        }
+    ).data

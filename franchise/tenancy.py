@@ -1,0 +1,164 @@
+"""Tenant scoping: the one mechanism every partner-owned model uses.
+
+Reads start from ``Model.objects.visible_to(user)``; writes go through
+``require_role(user, partner, roles)``. Both are computed from the user's
+memberships, never from a thread-local or middleware state, so a caller that
+forgets to pass a user gets nothing rather than everything.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.db import models
+
+from franchise.errors import NotFound, NotPermitted
+
+LICENSOR_ADMIN = "licensor_admin"
+COORDINATOR = "coordinator"
+TRAINER = "trainer"
+SUPERVISOR = "supervisor"
+MENTOR = "mentor"
+
+_CACHE_ATTRIBUTE = "_tandem_access"
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one user may reach: licensor or not, and their roles per partner id."""
+
+    is_licensor: bool = False
+    roles_by_partner: dict = field(default_factory=dict)
+
+    def partner_ids(self, roles=None):
+        if roles is None:
+            return list(self.roles_by_partner)
+        wanted = set(roles)
+        return [pid for pid, held in self.roles_by_partner.items() if held & wanted]
+
+    def has_role(self, partner_id, roles):
+        return bool(self.roles_by_partner.get(partner_id, frozenset()) & set(roles))
+
+    def can_see_partner(self, partner_id):
+        return self.is_licensor or partner_id in self.roles_by_partner
+
+
+NO_ACCESS = Access()
+
+
+def access_for(user):
+    """The user's Access, computed with one query and kept on the user object.
+
+    The API authenticates a fresh user object per request, so the cached value
+    never outlives a request there; code that changes memberships of a user it
+    is still holding calls ``forget_access``.
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NO_ACCESS
+    cached = getattr(user, _CACHE_ATTRIBUTE, None)
+    if cached is not None:
+        return cached
+    membership_model = apps.get_model("franchise", "Membership")
+    is_licensor = False
+    roles = defaultdict(set)
+    for partner_id, role in membership_model.objects.filter(user_id=user.pk).values_list("partner_id", "role"):
+        if role == LICENSOR_ADMIN:
+            is_licensor = True
+        elif partner_id is not None:
+            roles[partner_id].add(role)
+    access = Access(is_licensor=is_licensor, roles_by_partner={pid: frozenset(r) for pid, r in roles.items()})
+    setattr(user, _CACHE_ATTRIBUTE, access)
+    return access
+
+
+def forget_access(user):
+    if hasattr(user, _CACHE_ATTRIBUTE):
+        delattr(user, _CACHE_ATTRIBUTE)
+
+
+def is_licensor(user):
+    return access_for(user).is_licensor
+
+
+def can_write(user, partner, roles=(COORDINATOR,)):
+    """May `user` write to `partner` in one of `roles`? Licensor admins may write anywhere.
+
+    `partner` is a Partner, its id, or None for licensor-owned rows (licensor only).
+    """
+    access = access_for(user)
+    if access.is_licensor:
+        return True
+    if partner is None:
+        return False
+    partner_id = getattr(partner, "pk", partner)
+    return access.has_role(partner_id, roles)
+
+
+def require_role(user, partner, roles=(COORDINATOR,), *, licensor=True, message=None):
+    """Raise unless `user` holds one of `roles` in `partner` (or is a licensor admin, when `licensor`).
+
+    A partner the user has no membership in at all answers NotFound (404), so
+    that its existence is not disclosed; a visible partner where the user's role
+    is not enough answers NotPermitted (403).
+    """
+    access = access_for(user)
+    if licensor and access.is_licensor:
+        return
+    partner_id = getattr(partner, "pk", partner)
+    if partner_id is None:
+        raise NotPermitted(message or "Only the licensing organisation may do this.")
+    if partner_id not in access.roles_by_partner and not access.is_licensor:
+        raise NotFound()
+    if not access.has_role(partner_id, roles):
+        raise NotPermitted(message or f"This needs the role of {' or '.join(r.replace('_', ' ') for r in roles)}.")
+
+
+class TenantQuerySet(models.QuerySet):
+    """Rows owned by a partner (``partner`` foreign key).
+
+    Licensor admins see every row; other users see rows of the partners where
+    they hold one of ``reader_roles`` (any role when None). Rows with no partner
+    belong to the licensing organisation and are visible to every signed-in user
+    only when ``licensor_rows_public`` is set (baseline rules, the programme).
+    """
+
+    partner_field = "partner"
+    reader_roles = None
+    licensor_rows_public = False
+
+    def visible_to(self, user):
+        access = access_for(user)
+        if access is NO_ACCESS:
+            return self.none()
+        if access.is_licensor:
+            return self.all()
+        condition = models.Q(**{f"{self.partner_field}__in": access.partner_ids(self.reader_roles)})
+        if self.licensor_rows_public:
+            condition |= models.Q(**{f"{self.partner_field}__isnull": True})
+        return self.filter(condition)
+
+
+class PartnerQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        access = access_for(user)
+        if access is NO_ACCESS:
+            return self.none()
+        if access.is_licensor:
+            return self.all()
+        return self.filter(pk__in=access.partner_ids())
+
+
+class MembershipQuerySet(TenantQuerySet):
+    """Licensor admins see all memberships; coordinators their partner's; everyone else only their own."""
+
+    def visible_to(self, user):
+        access = access_for(user)
+        if access is NO_ACCESS:
+            return self.none()
+        if access.is_licensor:
+            return self.all()
+        return self.filter(models.Q(partner__in=access.partner_ids([COORDINATOR])) | models.Q(user_id=user.pk))
+
+
+class CoordinatorQuerySet(TenantQuerySet):
+    reader_roles = (COORDINATOR,)
