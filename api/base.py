@@ -1,5 +1,33 @@
+"""What every tenant-scoped endpoint shares: the queryset, the filters and the licensor-writes rule."""
+
 from django.core.exceptions import ImproperlyConfigured
-from rest_framework import mixins, viewsets
+from django_filters import filters as django_filters
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import mixins, permissions, viewsets
+
+from franchise.tenancy import access_for
+
+
+class ScopedFilterBackend(DjangoFilterBackend):
+    """django-filter, with every filter that names another object limited to what the caller can see.
+
+    `?partner=<id of another tenant>` is then refused exactly like an id that does
+    not exist (400), instead of answering an empty list that confirms the id.
+    """
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is None:
+            return None
+        # filterset.filters is the instance's own deep copy, so this changes nothing shared.
+        for filter_ in filterset.filters.values():
+            if not isinstance(filter_, (django_filters.ModelChoiceFilter, django_filters.ModelMultipleChoiceFilter)):
+                continue
+            choices = filter_.queryset
+            if choices is None or callable(choices) or not hasattr(choices, "visible_to"):
+                continue
+            filter_.queryset = lambda request, choices=choices: choices.visible_to(request.user)
+        return filterset
 
 
 class ScopedViewSetMixin:
@@ -9,6 +37,8 @@ class ScopedViewSetMixin:
     filter by partner themselves; anything outside the user's tenants is then
     a 404 for retrieve, update, delete and every detail action.
     """
+
+    filter_backends = [ScopedFilterBackend]
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -33,3 +63,24 @@ class ScopedListDestroyViewSet(
     viewsets.GenericViewSet,
 ):
     pass
+
+
+class LicensorWrites(permissions.IsAuthenticated):
+    """Signed-in users read; only licensor admins write.
+
+    On a detail route the decision waits for the object, so that an object
+    outside the caller's tenants is a 404 (from the scoped queryset) before it
+    can be a 403.
+    """
+
+    message = "Only the licensing organisation may do this."
+
+    def has_permission(self, request, view):
+        if not super().has_permission(request, view):
+            return False
+        if request.method in permissions.SAFE_METHODS or getattr(view, "detail", False):
+            return True
+        return access_for(request.user).is_licensor
+
+    def has_object_permission(self, request, view, obj):
+        return request.method in permissions.SAFE_METHODS or access_for(request.user).is_licensor

@@ -3,7 +3,6 @@
 import zoneinfo
 
 from django.contrib.auth import authenticate
-from django.db import transaction
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -14,8 +13,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.base import ScopedListDestroyViewSet, ScopedViewSet
-from api.fields import VisibleRelatedField
+from api.base import LicensorWrites, ScopedListDestroyViewSet, ScopedViewSet
+from api.fields import TargetPartnerField
 from franchise import services
 from franchise.models import Invitation, Membership, Partner, Role
 
@@ -103,6 +102,7 @@ class PartnerViewSet(ScopedViewSet):
     queryset = Partner.objects.all()
     serializer_class = PartnerSerializer
     filterset_class = PartnerFilter
+    permission_classes = [LicensorWrites]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def perform_create(self, serializer):
@@ -129,6 +129,9 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class MembershipFilter(filters.FilterSet):
+    # By id, not a choice among all users: whether a user exists is not the caller's to learn.
+    user = filters.UUIDFilter(field_name="user_id")
+
     class Meta:
         model = Membership
         fields = ["partner", "role", "user"]
@@ -149,7 +152,12 @@ class MembershipViewSet(ScopedListDestroyViewSet):
 
 
 class InvitationSerializer(serializers.ModelSerializer):
-    partner = VisibleRelatedField(queryset=Partner.objects.all(), allow_null=True, required=False)
+    partner = TargetPartnerField(
+        queryset=Partner.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="The partner the person joins; null with the licensor_admin role.",
+    )
     role = serializers.ChoiceField(choices=Role.choices)
 
     class Meta:
@@ -175,17 +183,6 @@ class InvitationViewSet(ScopedViewSet):
     filterset_fields = ["partner", "role"]
     http_method_names = ["get", "post", "delete", "head", "options"]
 
-    def get_permissions(self):
-        if self.action == "accept":
-            return [AllowAny()]
-        return super().get_permissions()
-
-    def get_authenticators(self):
-        # Accepting is done by someone who has no account yet: no session, so no CSRF.
-        if self.request is not None and self.request.path.rstrip("/").endswith("/invitations/accept"):
-            return []
-        return super().get_authenticators()
-
     def perform_create(self, serializer):
         data = serializer.validated_data
         serializer.instance, _ = services.invite(
@@ -200,12 +197,13 @@ class InvitationViewSet(ScopedViewSet):
         responses={201: MeSerializer, 400: OpenApiResponse(description="Invalid, used or expired token")},
         auth=[],
     )
-    @action(detail=False, methods=["post"])
+    # Accepting is done by someone who may have no account yet and proves
+    # themselves with the token alone: no session, so no CSRF check either.
+    @action(detail=False, methods=["post"], permission_classes=[AllowAny], authentication_classes=[])
     def accept(self, request):
         serializer = AcceptInvitationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            user = services.accept_invitation(**serializer.validated_data)
+        user = services.accept_invitation(**serializer.validated_data)
         return Response(me_payload(user), status=status.HTTP_201_CREATED)
 
 

@@ -4,6 +4,7 @@ from django import forms
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_http_methods
 
 from franchise import services
 from franchise.errors import DomainError
@@ -11,18 +12,33 @@ from franchise.errors import DomainError
 
 class AcceptInvitationForm(forms.Form):
     name = forms.CharField(max_length=200, required=False, help_text="Leave empty if you already have an account.")
-    password = forms.CharField(widget=forms.PasswordInput)
+    password = forms.CharField(
+        widget=forms.PasswordInput,
+        strip=False,
+        help_text="Choose one, or enter your current password if you already have an account.",
+    )
 
 
 @never_cache
 @csrf_protect
+@require_http_methods(["GET", "POST"])
 def accept_invitation_page(request, token):
+    try:
+        invitation = services.pending_invitation(token)
+    except DomainError as exc:
+        # Used, expired or unknown: say so at once instead of offering a form that cannot work.
+        return render(request, "api/invitation_unusable.html", {"reason": exc.message}, status=404)
     form = AcceptInvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.accept_invitation(token=token, **form.cleaned_data)
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             return render(request, "api/invitation_accepted.html", {"user": user})
-    return render(request, "api/accept_invitation.html", {"form": form})
+    context = {
+        "form": form,
+        "invitation": invitation,
+        "organisation": invitation.partner.name if invitation.partner else "the licensing organisation",
+    }
+    return render(request, "api/accept_invitation.html", context, status=400 if form.errors else 200)

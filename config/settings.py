@@ -131,7 +131,9 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env.boolean("SECURE_HSTS_PRELOAD", default=False)
+    # A year of HSTS over every subdomain is what the browsers' preload list asks for;
+    # a domain that cannot promise HTTPS for good sets SECURE_HSTS_PRELOAD=0.
+    SECURE_HSTS_PRELOAD = env.boolean("SECURE_HSTS_PRELOAD", default=True)
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
 REST_FRAMEWORK = {
@@ -148,6 +150,8 @@ REST_FRAMEWORK = {
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Scoped rates for the few routes that answer without a login (per client address).
+    "DEFAULT_THROTTLE_RATES": {"certificate_verify": env.string("TANDEM_CERTIFICATE_VERIFY_RATE", "30/minute")},
 }
 
 SPECTACULAR_SETTINGS = {
@@ -159,6 +163,28 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status`; each choice set gets its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "PartnerStatusEnum": "franchise.models.Partner.Status",
+        "LicenceStatusEnum": "franchise.models.Licence.Status",
+        "ReminderKindEnum": "reminders.models.Kind",
+        "ReminderStatusEnum": "reminders.models.Reminder.Status",
+        "MentorStatusEnum": "supervision.models.people.MentorStatus",
+        "MatchStatusEnum": "supervision.models.people.Match.Status",
+        "IncidentStatusEnum": "supervision.models.incidents.BoundaryIncident.Status",
+        "SupervisionGroupKindEnum": "supervision.models.sessions.SupervisionGroup.Kind",
+        "SupervisionGroupStatusEnum": "supervision.models.sessions.SupervisionGroup.Status",
+        "SupervisionSessionKindEnum": "supervision.models.sessions.SupervisionSession.Kind",
+        "SupervisionSessionStatusEnum": "supervision.models.sessions.SupervisionSession.Status",
+        "CourseStatusEnum": "training.models.Course.Status",
+        "EnrolmentStatusEnum": "training.models.Enrolment.Status",
+        "CertificateStatusEnum": "training.models.Certificate.Status",
+        "AccreditationStatusEnum": "training.models.TrainerAccreditation.Status",
+        "TeachingRoleEnum": "training.models.TeachingRecord.Role",
+        # The same three values as a supervision session's attendance: one name for both.
+        "AttendanceEnum": "training.models.CourseAttendance.Status",
+        "RoleEnum": "franchise.models.Role",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------
@@ -202,11 +228,31 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The beat schedule: each entry is a sweep over database state, safe to run twice.
 CELERY_BEAT_SCHEDULE = {
+    "lapse-accreditations": {
+        "task": "training.tasks.lapse_accreditations",
+        "schedule": crontab(minute=15, hour=2),
+    },
     "expire-licences": {
         "task": "franchise.tasks.expire_licences",
         "schedule": crontab(minute=5, hour="*/6"),
     },
+    "plan-reminders": {
+        "task": "reminders.tasks.plan_reminders",
+        "schedule": env.integer("TANDEM_REMINDER_PLAN_SECONDS", 300),
+        "kwargs": {"dispatch": True},
+    },
+    "dispatch-reminders": {
+        "task": "reminders.tasks.dispatch_reminders",
+        "schedule": env.integer("TANDEM_REMINDER_DISPATCH_SECONDS", 60),
+    },
+    "plan-expiry-reminders": {
+        "task": "reminders.tasks.plan_expiry_reminders",
+        "schedule": crontab(minute=15, hour=6),
+    },
 }
+# A dispatcher's claim on a reminder lasts this long; a crashed sender's reminders
+# are retried after it. Longer than the sweep tasks' hard time limit (270 s).
+TANDEM_REMINDER_LEASE_SECONDS = env.integer("TANDEM_REMINDER_LEASE_SECONDS", 600)
 
 LOGGING = {
     "version": 1,

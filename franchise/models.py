@@ -3,10 +3,23 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from franchise import policy_fields
+from franchise.querysets import (
+    BoundaryRuleQuerySet,
+    CriterionQuerySet,
+    LicenceEventQuerySet,
+    LicenceQuerySet,
+    PolicyAcknowledgementQuerySet,
+    PolicyOverrideQuerySet,
+    PolicyVersionQuerySet,
+    ProgrammeQuerySet,
+    UnitQuerySet,
+)
 from franchise.tenancy import CoordinatorQuerySet, MembershipQuerySet, PartnerQuerySet, TenantQuerySet
 
 
@@ -183,3 +196,349 @@ class TenantModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+# --- the programme ----------------------------------------------------------------
+
+
+class Programme(models.Model):
+    """An accredited programme the licensor owns and licenses to partners."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    code = models.CharField(max_length=40, unique=True)
+    level = models.CharField(max_length=40, blank=True, help_text="e.g. Level 3")
+    awarding_body = models.CharField(max_length=200, blank=True)
+    version = models.CharField(max_length=20, default="1")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProgrammeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class Unit(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="units")
+    code = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "code"]
+        constraints = [models.UniqueConstraint(fields=["programme", "code"], name="unit_code_unique_in_programme")]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+
+class Criterion(models.Model):
+    """What a learner must do (performance, P1…) or know (knowledge, K1…) to pass a unit."""
+
+    class Kind(models.TextChoices):
+        PERFORMANCE = "performance"
+        KNOWLEDGE = "knowledge"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="criteria")
+    code = models.CharField(max_length=10)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    text = models.TextField()
+    # P10 sorts after P9 only by position, not by code.
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = CriterionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name_plural = "criteria"
+        constraints = [models.UniqueConstraint(fields=["unit", "code"], name="criterion_code_unique_in_unit")]
+
+    def __str__(self):
+        return f"{self.code} {self.text[:60]}"
+
+
+# --- licences -----------------------------------------------------------------------
+
+
+class Licence(TenantModel):
+    """A partner's right to run a programme between two dates.
+
+    At most one active licence per partner and programme covers any date; the
+    services check it (franchise.services.activate_licence and friends) while
+    holding a lock on the partner.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        ACTIVE = "active"
+        SUSPENDED = "suspended"
+        EXPIRED = "expired"
+        TERMINATED = "terminated"
+
+    # The licensor's actions: name -> (the status it leads to, the statuses it starts from).
+    # Expiry (active -> expired) is the periodic task's, not an action.
+    ACTIONS = {
+        "activate": (Status.ACTIVE, {Status.DRAFT}),
+        "suspend": (Status.SUSPENDED, {Status.ACTIVE}),
+        "reinstate": (Status.ACTIVE, {Status.SUSPENDED}),
+        "terminate": (Status.TERMINATED, {Status.DRAFT, Status.ACTIVE, Status.SUSPENDED}),
+    }
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="licences")
+    reference = models.CharField(max_length=60, unique=True)
+    starts_on = models.DateField()
+    ends_on = models.DateField(help_text="The last day the licence covers.")
+    territory = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LicenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "reference"]
+        constraints = [
+            models.CheckConstraint(name="licence_ends_after_start", condition=Q(ends_on__gte=models.F("starts_on")))
+        ]
+        indexes = [models.Index(fields=["status", "ends_on"], name="licence_status_ends_on")]
+
+    def __str__(self):
+        return self.reference
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "The licence cannot end before it starts."})
+
+    @classmethod
+    def actions_from(cls, status):
+        return sorted(name for name, (_, sources) in cls.ACTIONS.items() if status in sources)
+
+    def covers(self, on_date):
+        return self.status == self.Status.ACTIVE and self.starts_on <= on_date <= self.ends_on
+
+
+class LicenceEvent(TenantModel):
+    """One change of a licence's status: who (None for the expiry task), when, why."""
+
+    licence = models.ForeignKey(Licence, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, choices=Licence.Status.choices)
+    to_status = models.CharField(max_length=20, choices=Licence.Status.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(blank=True)
+
+    objects = LicenceEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at"]
+
+    def __str__(self):
+        return f"{self.licence}: {self.from_status} → {self.to_status}"
+
+
+# --- policy -------------------------------------------------------------------------
+# Each policy field is declared once, in franchise.policy_fields, with its
+# direction; the columns below are generated from that table.
+
+
+class BaselinePolicy(models.Model):
+    """The licensor's minimum standards: exactly one row."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "baseline policy"
+        verbose_name_plural = "baseline policy"
+        constraints = [models.CheckConstraint(name="baseline_policy_single_row", condition=Q(id=1))]
+
+    def __str__(self):
+        return "Baseline policy"
+
+    @classmethod
+    def load(cls):
+        baseline, _ = cls.objects.get_or_create(pk=1)
+        return baseline
+
+    def values(self):
+        return {field.name: getattr(self, field.name) for field in policy_fields.POLICY_FIELDS}
+
+
+for _field in policy_fields.POLICY_FIELDS:
+    BaselinePolicy.add_to_class(_field.name, _field.baseline_column())
+
+
+class PolicyOverride(TenantModel):
+    """A partner's own settings, each tighter than the baseline or empty (the baseline applies)."""
+
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = PolicyOverrideQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["partner"], name="policy_override_one_per_partner")]
+
+    def __str__(self):
+        return f"Policy overrides of {self.partner}"
+
+    def values(self):
+        """Only the fields the partner has set."""
+        return {
+            field.name: getattr(self, field.name)
+            for field in policy_fields.OVERRIDABLE
+            if getattr(self, field.name) is not None
+        }
+
+
+for _field in policy_fields.OVERRIDABLE:
+    PolicyOverride.add_to_class(_field.name, _field.override_column())
+
+
+class PolicyVersion(TenantModel):
+    """The effective policy of one partner from `effective_from` on: immutable once written.
+
+    `values` holds every policy field (flat names), `boundary_rules` the rules
+    in force as they read then, `overridden` the fields the partner had set,
+    and `fallbacks` the overrides dropped because the baseline was tightened.
+    """
+
+    number = models.PositiveIntegerField()
+    effective_from = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    values = models.JSONField()
+    overridden = models.JSONField(default=list)
+    boundary_rules = models.JSONField(default=list)
+    fallbacks = models.JSONField(default=list)
+
+    objects = PolicyVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "number"], name="policy_version_number_unique_in_partner")
+        ]
+        indexes = [models.Index(fields=["partner", "effective_from"], name="policy_version_in_force")]
+
+    def __str__(self):
+        return f"{self.partner} policy v{self.number}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError("A policy version is immutable; write a new version instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("A policy version is immutable and is never deleted.")
+
+
+class BoundaryRule(models.Model):
+    """A boundary a mentor keeps. Baseline rules (no partner) bind every partner and are mandatory."""
+
+    class Category(models.TextChoices):
+        CONTACT = "contact"
+        CONFIDENTIALITY = "confidentiality"
+        DUAL_RELATIONSHIP = "dual_relationship"
+        GIFTS_MONEY = "gifts_money"
+        SELF_DISCLOSURE = "self_disclosure"
+        OVER_IDENTIFICATION = "over_identification"
+        SAFEGUARDING = "safeguarding"
+        OTHER = "other"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    partner = models.ForeignKey(
+        Partner,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="boundary_rules",
+        help_text="Empty for a baseline rule of the licensing organisation.",
+    )
+    code = models.CharField(max_length=20)
+    title = models.CharField(max_length=200)
+    description = models.TextField()
+    category = models.CharField(max_length=30, choices=Category.choices)
+    mandatory = models.BooleanField(default=True)
+    # Rules are retired, not deleted: incidents recorded under a rule keep pointing at it.
+    retired_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BoundaryRuleQuerySet.as_manager()
+
+    class Meta:
+        ordering = [models.F("partner").asc(nulls_first=True), "code"]
+        constraints = [
+            models.CheckConstraint(
+                name="baseline_rule_is_mandatory", condition=Q(partner__isnull=False) | Q(mandatory=True)
+            ),
+            models.UniqueConstraint(
+                fields=["partner", "code"],
+                condition=Q(retired_at__isnull=True, partner__isnull=False),
+                name="boundary_rule_code_unique_in_partner",
+            ),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=Q(retired_at__isnull=True, partner__isnull=True),
+                name="boundary_rule_code_unique_in_baseline",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    @property
+    def is_baseline(self):
+        return self.partner_id is None
+
+    def snapshot(self):
+        return {
+            "id": str(self.pk),
+            "code": self.code,
+            "title": self.title,
+            "description": self.description,
+            "category": self.category,
+            "mandatory": self.mandatory,
+            "baseline": self.is_baseline,
+        }
+
+
+class PolicyAcknowledgement(TenantModel):
+    """A person's acknowledgement of one policy version: given in Tandem, or on signed paper and recorded."""
+
+    class Method(models.TextChoices):
+        SELF = "self"
+        PAPER = "paper"
+
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="acknowledgements")
+    person = models.ForeignKey("supervision.Person", on_delete=models.PROTECT, related_name="policy_acknowledgements")
+    acknowledged_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    method = models.CharField(max_length=10, choices=Method.choices, default=Method.SELF)
+
+    objects = PolicyAcknowledgementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-acknowledged_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy_version", "person"], name="acknowledgement_once_per_version")
+        ]
+
+    def __str__(self):
+        return f"{self.person} acknowledged {self.policy_version}"

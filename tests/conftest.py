@@ -21,6 +21,11 @@ def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.TANDEM_SITE_URL = "https://tandem.test"
+    # Pages with {% static %} (the admin, /api/docs/) must render without a collectstatic manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 def pytest_runtest_setup(item):
@@ -94,6 +99,24 @@ def client_for():
     def make(user):
         client = APIClient()
         client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def token_client_for(db):
+    """An API client sending the user's real token, as integrations do.
+
+    Unlike client_for, each request loads the user afresh (nothing cached on the
+    user object survives between requests), so query counts are the real ones.
+    """
+    from rest_framework.authtoken.models import Token
+
+    def make(user):
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
         return client
 
     return make

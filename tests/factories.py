@@ -3,6 +3,9 @@
 Domain issues add their factories here, grouped by app.
 """
 
+import hashlib
+from datetime import timedelta
+
 import factory
 from django.utils import timezone
 
@@ -43,14 +46,24 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 
 class InvitationFactory(factory.django.DjangoModelFactory):
+    """An invitation; pass `token=` to know the token its link carries."""
+
     class Meta:
         model = Invitation
+
+    class Params:
+        token = None
+        expired = factory.Trait(expires_at=factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=1)))
+        accepted = factory.Trait(accepted_at=factory.LazyFunction(timezone.now))
+        licensor = factory.Trait(partner=None, role=Role.LICENSOR_ADMIN)
 
     partner = factory.SubFactory(PartnerFactory)
     email = factory.Sequence(lambda n: f"invitee{n}@example.org")
     role = Role.MENTOR
-    token_hash = factory.Sequence(lambda n: f"{n:064d}")
-    expires_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(days=7))
+    token_hash = factory.LazyAttributeSequence(
+        lambda o, n: hashlib.sha256(o.token.encode()).hexdigest() if o.token else f"{n:064d}"
+    )
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
 
 
 def user_with_role(role, partner=None, **user_fields):
