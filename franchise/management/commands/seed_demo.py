@@ -11,6 +11,11 @@ from franchise.models import Partner
 # (partners, users, programme, ...) and later steps read.
 DEMO_STEPS = [
     "franchise.demo",
+    "training.demo",
+    "supervision.demo",
+    "supervision.demo_sessions",
+    "supervision.demo_incidents",
+    "reminders.demo",
 ]
 
 
