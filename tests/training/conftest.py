@@ -1,0 +1,1 @@
+from tests.training.scenario import *  # noqa: F403

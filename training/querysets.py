@@ -1,0 +1,205 @@
+"""Set-based reads of training: who sees what, who is trained, which accreditations are due.
+
+Visibility (DESIGN, "Who uses it"): licensor admins see everything; a partner's
+coordinators see the partner's training; trainers see the courses they teach
+(lead or co) and what belongs to them; learners see their own enrolment and
+certificate. The partner's accredited trainers of a programme also see its
+enrolments, since any of them may be asked to verify one internally. Everything
+but the licensor's view is limited to partners where the user still holds a role.
+"""
+
+from datetime import timedelta
+
+from django.apps import apps
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from franchise.tenancy import COORDINATOR, NO_ACCESS, TenantQuerySet, access_for
+
+__all__ = [
+    "passed_enrolment_exists",
+    "CourseQuerySet",
+    "CourseSessionQuerySet",
+    "EnrolmentQuerySet",
+    "CourseAttendanceQuerySet",
+    "CriterionAssessmentQuerySet",
+    "CertificateQuerySet",
+    "AccreditationQuerySet",
+    "AccreditationEventQuerySet",
+    "TeachingRecordQuerySet",
+    "CPDRecordQuerySet",
+]
+
+ACCREDITED_STAGES = ("accredited_trainer", "trainer_of_trainers")
+
+
+def _model(name):
+    return apps.get_model("training", name)
+
+
+def passed_enrolment_exists(person_ref="pk"):
+    """An Exists expression: the person at `person_ref` (an OuterRef path) has a passed enrolment.
+
+    This is what makes a person `trained` (supervision's mentor activation and
+    peer-group majority); one subquery for any number of people.
+    """
+    enrolment = _model("Enrolment")
+    return Exists(enrolment.objects.filter(learner=OuterRef(person_ref), status=enrolment.Status.PASSED))
+
+
+def teaches(user, course_ref):
+    """An Exists expression: `user` is the lead or a co-trainer of the course at `course_ref` (an OuterRef path)."""
+    course = _model("Course")
+    return Exists(
+        course.objects.filter(pk=OuterRef(course_ref)).filter(Q(lead_trainer__user=user) | Q(co_trainers__user=user))
+    )
+
+
+def accredited_in(user, partner_ref, programme_ref):
+    """An Exists expression: `user` is a person of that partner holding an active accreditation of
+    stage accredited_trainer or higher for that programme (an internal verifier)."""
+    accreditation = _model("TrainerAccreditation")
+    return Exists(
+        accreditation.objects.filter(
+            person__user=user,
+            person__partner=OuterRef(partner_ref),
+            programme=OuterRef(programme_ref),
+            stage__in=ACCREDITED_STAGES,
+            status=accreditation.Status.ACTIVE,
+        )
+    )
+
+
+class _TrainingQuerySet(TenantQuerySet):
+    """Licensor: all; coordinators: their partners' rows; other members: rows `member_condition` allows."""
+
+    def member_condition(self, user):
+        return Q(pk__in=[])
+
+    def visible_to(self, user):
+        access = access_for(user)
+        if access is NO_ACCESS:
+            return self.none()
+        if access.is_licensor:
+            return self.all()
+        coordinated = access.partner_ids([COORDINATOR])
+        member_of = access.partner_ids()
+        return self.filter(Q(partner__in=coordinated) | (Q(partner__in=member_of) & self.member_condition(user)))
+
+
+class CourseQuerySet(_TrainingQuerySet):
+    def member_condition(self, user):
+        enrolment = _model("Enrolment")
+        return teaches(user, "pk") | Exists(enrolment.objects.filter(course=OuterRef("pk"), learner__user=user))
+
+    def with_places_taken(self):
+        """Annotate `places_taken`: enrolments holding a place. A subquery, so the list keeps its ordering
+        and needs no GROUP BY over every column."""
+        enrolment = _model("Enrolment")
+        taken = (
+            enrolment.objects.filter(course=OuterRef("pk"), status__in=enrolment.HOLDING_A_PLACE)
+            .order_by()
+            .values("course")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(places_taken=Coalesce(Subquery(taken, output_field=IntegerField()), 0))
+
+
+class CourseSessionQuerySet(_TrainingQuerySet):
+    def member_condition(self, user):
+        enrolment = _model("Enrolment")
+        return teaches(user, "course") | Exists(enrolment.objects.filter(course=OuterRef("course"), learner__user=user))
+
+
+class EnrolmentQuerySet(_TrainingQuerySet):
+    def member_condition(self, user):
+        return (
+            Q(learner__user=user)
+            | teaches(user, "course")
+            | accredited_in(user, partner_ref="partner", programme_ref="course__programme")
+        )
+
+    def holding_a_place(self):
+        return self.filter(status__in=self.model.HOLDING_A_PLACE)
+
+
+class CourseAttendanceQuerySet(_TrainingQuerySet):
+    def member_condition(self, user):
+        return Q(enrolment__learner__user=user) | teaches(user, "session__course")
+
+
+class CriterionAssessmentQuerySet(_TrainingQuerySet):
+    def member_condition(self, user):
+        return (
+            Q(enrolment__learner__user=user)
+            | teaches(user, "enrolment__course")
+            | accredited_in(user, partner_ref="partner", programme_ref="enrolment__course__programme")
+        )
+
+
+class CertificateQuerySet(_TrainingQuerySet):
+    def member_condition(self, user):
+        return Q(enrolment__learner__user=user) | teaches(user, "enrolment__course")
+
+    def by_code(self, code):
+        """The certificate with exactly this code, for public verification, or None.
+
+        Not scoped by user: holding the code is what entitles anyone to check it.
+        """
+        if not code or len(code) > 64:
+            return None
+        return self.select_related("partner", "enrolment__course__programme").filter(code=code).first()
+
+
+class AccreditationQuerySet(_TrainingQuerySet):
+    def member_condition(self, user):
+        return Q(person__user=user)
+
+    def active(self):
+        return self.filter(status=self.model.Status.ACTIVE)
+
+    def at_least(self, stage):
+        return self.filter(stage__in=self.model.stages_from(stage))
+
+    def in_force_through(self, on_date):
+        """Active accreditations that have not expired by `on_date`."""
+        return self.active().filter(expires_on__gte=on_date)
+
+    def expiring_within(self, days, today=None):
+        """Active accreditations whose expiry date falls within the next `days` days (today included).
+
+        For the reminders planner (90, 30 and 7 days); one already past its
+        expiry date is the lapse task's, not a reminder's.
+        """
+        today = today or timezone.localdate()
+        return self.active().filter(expires_on__gte=today, expires_on__lte=today + timedelta(days=days))
+
+    def past_expiry(self, today=None):
+        return self.active().filter(expires_on__lt=today or timezone.localdate())
+
+
+class AccreditationEventQuerySet(_TrainingQuerySet):
+    def member_condition(self, user):
+        return Q(accreditation__person__user=user)
+
+
+class TeachingRecordQuerySet(_TrainingQuerySet):
+    def member_condition(self, user):
+        return Q(person__user=user) | teaches(user, "session__course")
+
+    def signed_off(self):
+        return self.filter(signed_off_at__isnull=False)
+
+
+class CPDRecordQuerySet(_TrainingQuerySet):
+    def member_condition(self, user):
+        return Q(person__user=user)
+
+
+def people_with_passed_enrolment(queryset=None):
+    """Persons (of `queryset`, all when None) who have passed a course: the `trained` people."""
+    person = apps.get_model("supervision", "Person")
+    queryset = person.objects.all() if queryset is None else queryset
+    return queryset.filter(passed_enrolment_exists())
