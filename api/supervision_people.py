@@ -1,0 +1,285 @@
+"""Supervision's people over HTTP: people and their mentor pathway, shadowing logs, matches.
+
+Views validate shapes and call supervision.services; the rules live there and in supervision.rules.
+"""
+
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from api.base import ScopedViewSet
+from api.fields import TargetPartnerField, VisibleRelatedField
+from franchise.models import Partner
+from franchise.tenancy import COORDINATOR, access_for
+from supervision import services
+from supervision.models import Match, MentorStatus, Person, PersonTransition, ShadowingLog
+
+_UNMET = OpenApiResponse(
+    inline_serializer(
+        "UnmetRequirements",
+        {
+            "detail": serializers.CharField(),
+            "unmet": serializers.ListField(
+                child=inline_serializer("Unmet", {"code": serializers.CharField(), "message": serializers.CharField()})
+            ),
+        },
+    ),
+    description="A business rule is not met: every unmet requirement, each with a stable code.",
+)
+_ILLEGAL = OpenApiResponse(
+    inline_serializer(
+        "IllegalTransitionResponse",
+        {"detail": serializers.CharField(), "allowed": serializers.ListField(child=serializers.CharField())},
+    ),
+    description="The move is not allowed from the current state; `allowed` names the moves that are.",
+)
+
+
+# --- people ---------------------------------------------------------------------------
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    user = serializers.UUIDField(
+        source="user_id",
+        allow_null=True,
+        required=False,
+        help_text="The id of a user holding a role in the partner, when the person logs in.",
+    )
+    shadowing_hours = serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True)
+    trained = serializers.BooleanField(
+        read_only=True, help_text="A passed enrolment, or prior learning recognised (prior_learning_on)."
+    )
+    calendar_url = serializers.SerializerMethodField(
+        help_text="The secret iCalendar feed of the person's sessions: shown to the person and their coordinators."
+    )
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "partner",
+            "name",
+            "email",
+            "user",
+            "mentor_status",
+            "shadowing_hours",
+            "trained",
+            "prior_learning_on",
+            "background_check_on",
+            "pause_reason",
+            "pause_review_on",
+            "calendar_url",
+        ]
+        # The status moves only through …/transition/, which also sets the pause fields.
+        read_only_fields = ["partner", "mentor_status", "pause_reason", "pause_review_on"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_calendar_url(self, person):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None:
+            return None
+        if person.user_id is not None and person.user_id == user.pk:
+            return person.calendar_url
+        access = access_for(user)
+        if access.is_licensor or access.has_role(person.partner_id, (COORDINATOR,)):
+            return person.calendar_url
+        return None
+
+
+class NewPersonSerializer(PersonSerializer):
+    partner = TargetPartnerField(queryset=Partner.objects.all(), help_text="The partner the person belongs to.")
+    mentor_status = serializers.CharField(
+        allow_null=True,
+        required=False,
+        help_text="`applicant` (the default) for a volunteer, or null for someone not on the mentor pathway "
+        "(staff, learners only). Later steps are transitions.",
+    )
+
+    class Meta(PersonSerializer.Meta):
+        read_only_fields = ["pause_reason", "pause_review_on"]
+
+
+class PersonFilter(filters.FilterSet):
+    name = filters.CharFilter(lookup_expr="icontains", help_text="Part of the name.")
+    trained = filters.BooleanFilter(help_text="Passed the course or had prior learning recognised.")
+    user = filters.UUIDFilter(field_name="user_id")
+    mentor_status = filters.MultipleChoiceFilter(choices=MentorStatus.choices)
+    on_pathway = filters.BooleanFilter(
+        field_name="mentor_status", lookup_expr="isnull", exclude=True, help_text="On the mentor pathway at all."
+    )
+
+    class Meta:
+        model = Person
+        fields = ["partner", "name", "mentor_status", "trained", "user", "on_pathway"]
+
+
+class MentorTransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=MentorStatus.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    review_on = serializers.DateField(required=False, allow_null=True, default=None, help_text="Needed for a pause.")
+
+
+class PersonTransitionSerializer(serializers.ModelSerializer):
+    from_status = serializers.ChoiceField(choices=MentorStatus.choices, allow_null=True, read_only=True)
+    to_status = serializers.ChoiceField(choices=MentorStatus.choices, read_only=True)
+
+    class Meta:
+        model = PersonTransition
+        fields = ["id", "person", "from_status", "to_status", "at", "by", "reason", "review_on"]
+        read_only_fields = fields
+
+
+class PersonViewSet(ScopedViewSet):
+    """The partner's people and the mentor pathway: applicant → in training → shadowing → active ⇄ paused → exited.
+
+    Coordinators (and the licensor) register and change people and move them on;
+    supervisors and trainers read; a mentor reads their own Person only.
+    """
+
+    queryset = Person.objects.for_listing()
+    serializer_class = PersonSerializer
+    filterset_class = PersonFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_serializer_class(self):
+        return NewPersonSerializer if self.action == "create" else PersonSerializer
+
+    def _fresh(self, person):
+        return Person.objects.for_listing().get(pk=person.pk)
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        data["user"] = data.pop("user_id", None)
+        person = services.create_person(by=self.request.user, **data)
+        serializer.instance = self._fresh(person)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        if "user_id" in data:
+            data["user"] = data.pop("user_id")
+        person = services.update_person(by=self.request.user, person=serializer.instance, **data)
+        serializer.instance = self._fresh(person)
+
+    @extend_schema(
+        request=MentorTransitionSerializer,
+        responses={200: PersonSerializer, 400: _UNMET, 409: _ILLEGAL},
+        description="Move the person along the mentor pathway. Becoming `active` checks every requirement at once "
+        "(400 with `unmet`); a pause needs `reason` and `review_on`; an illegal move is a 409 naming the allowed ones.",
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        person = self.get_object()
+        body = MentorTransitionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        person = services.transition_person(by=request.user, person=person, **body.validated_data)
+        return Response(self.get_serializer(self._fresh(person)).data)
+
+    @extend_schema(responses=PersonTransitionSerializer(many=True), description="Every move, newest first.")
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def transitions(self, request, pk=None):
+        person = self.get_object()
+        moves = PersonTransition.objects.filter(person=person).order_by("-at")
+        return Response(PersonTransitionSerializer(moves, many=True).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: PersonSerializer},
+        description="A new secret calendar URL; the old one stops working at once. The person or a coordinator.",
+    )
+    @action(detail=True, methods=["post"], url_path="calendar/regenerate")
+    def regenerate_calendar(self, request, pk=None):
+        person = self.get_object()
+        person = services.regenerate_calendar_secret(by=request.user, person=person)
+        return Response(self.get_serializer(self._fresh(person)).data)
+
+
+# --- shadowing ------------------------------------------------------------------------
+
+
+class ShadowingLogSerializer(serializers.ModelSerializer):
+    mentor = VisibleRelatedField(queryset=Person.objects.all())
+    shadowed = VisibleRelatedField(
+        queryset=Person.objects.all(), help_text="A coordinator, supervisor or trainer of the partner."
+    )
+    hours = serializers.DecimalField(
+        max_digits=4, decimal_places=2, help_text="More than 0; at most 12 a day across the mentor's logs."
+    )
+
+    class Meta:
+        model = ShadowingLog
+        fields = ["id", "mentor", "shadowed", "date", "hours", "note"]
+
+
+class ShadowingLogFilter(filters.FilterSet):
+    class Meta:
+        model = ShadowingLog
+        fields = {"partner": ["exact"], "mentor": ["exact"], "shadowed": ["exact"], "date": ["exact", "gte", "lte"]}
+
+
+class ShadowingLogViewSet(ScopedViewSet):
+    """Hours mentors-to-be spent shadowing staff. Coordinators and supervisors log and correct; a mentor reads
+    their own."""
+
+    queryset = ShadowingLog.objects.all()
+    serializer_class = ShadowingLogSerializer
+    filterset_class = ShadowingLogFilter
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.log_shadowing(by=self.request.user, **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        services.delete_shadowing_log(by=self.request.user, log=instance)
+
+
+# --- matches --------------------------------------------------------------------------
+
+
+class MatchSerializer(serializers.ModelSerializer):
+    mentor = VisibleRelatedField(queryset=Person.objects.all())
+    mentee_ref = serializers.CharField(
+        max_length=40, help_text="The mentee's pseudonymous reference (no spaces), never a name."
+    )
+    started_on = serializers.DateField(required=False, help_text="Today when left out.")
+
+    class Meta:
+        model = Match
+        fields = ["id", "partner", "mentor", "mentee_ref", "status", "started_on", "ended_on"]
+        read_only_fields = ["partner", "status", "ended_on"]
+
+
+class EndMatchSerializer(serializers.Serializer):
+    ended_on = serializers.DateField(required=False, allow_null=True, default=None, help_text="Today when left out.")
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class MatchFilter(filters.FilterSet):
+    class Meta:
+        model = Match
+        fields = ["partner", "mentor", "status", "mentee_ref"]
+
+
+class MatchViewSet(ScopedViewSet):
+    """Mentors and their mentees (by reference only). Coordinators make and end matches; supervisors read;
+    a mentor reads their own. Matches are ended, never deleted."""
+
+    queryset = Match.objects.all()
+    serializer_class = MatchSerializer
+    filterset_class = MatchFilter
+    http_method_names = ["get", "post", "head", "options"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.create_match(by=self.request.user, **serializer.validated_data)
+
+    @extend_schema(request=EndMatchSerializer, responses={200: MatchSerializer, 409: _ILLEGAL})
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        match = self.get_object()
+        body = EndMatchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        match = services.end_match(by=request.user, match=match, **body.validated_data)
+        return Response(self.get_serializer(match).data)

@@ -1,0 +1,609 @@
+"""Peer groups, supervision sessions and series, agreed actions, compliance and calendar feeds over HTTP.
+
+Views validate shapes and call supervision.sessions_services; the rules live
+there and in supervision.sessions_rules. People of another partner (members of
+an external group) are referred to by id and checked by the services against
+the group or session, never looked up through the caller's own people.
+"""
+
+import uuid
+
+from django.http import Http404, HttpResponse
+from django.views.decorators.http import require_GET
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+
+from api.base import ScopedFilterBackend, ScopedViewSetMixin
+from api.fields import TargetPartnerField, VisibleRelatedField
+from franchise.errors import NotFound
+from franchise.models import Partner
+from franchise.tenancy import COORDINATOR, MENTOR, SUPERVISOR, access_for
+from supervision import calendar, compliance
+from supervision import sessions_services as services
+from supervision.models import (
+    GroupMembership,
+    Person,
+    SessionAction,
+    SessionAttendance,
+    SupervisionGroup,
+    SupervisionSeries,
+    SupervisionSession,
+)
+
+_UNMET = OpenApiResponse(
+    inline_serializer(
+        "GroupRulesUnmet",
+        {
+            "detail": serializers.CharField(),
+            "unmet": serializers.ListField(
+                child=inline_serializer(
+                    "GroupRuleUnmet", {"code": serializers.CharField(), "message": serializers.CharField()}
+                )
+            ),
+        },
+    ),
+    description="A rule of the owning partner's policy is not met (`group_too_small`, `group_too_large`, "
+    "`trained_majority`).",
+)
+_ILLEGAL = OpenApiResponse(
+    inline_serializer(
+        "SupervisionIllegalTransition",
+        {"detail": serializers.CharField(), "allowed": serializers.ListField(child=serializers.CharField())},
+    ),
+    description="Not allowed from the current status; `allowed` names the statuses that are.",
+)
+_PERSON_ID = OpenApiParameter("person_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The member.")
+_CLASH = OpenApiResponse(
+    description='Invalid input, or a clash: `{"attendees": ["<name> is already booked from … (session <id>)."]}`.'
+)
+
+
+class CreatorRoles(permissions.IsAuthenticated):
+    """Creating needs one of the view's `create_roles` in some partner (or the licensor): a mentor's attempt is a
+    403 before the body, with ids they cannot see, is read. The services still check the partner written to."""
+
+    def has_permission(self, request, view):
+        if not super().has_permission(request, view):
+            return False
+        if getattr(view, "action", None) != "create":
+            return True
+        access = access_for(request.user)
+        return access.is_licensor or bool(access.partner_ids(view.create_roles))
+
+
+class _WriteViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    permission_classes = [CreatorRoles]
+    create_roles = (COORDINATOR, SUPERVISOR)
+
+
+# --- groups ---------------------------------------------------------------------------
+
+
+class GroupMemberSerializer(serializers.ModelSerializer):
+    person = serializers.UUIDField(source="person_id", read_only=True)
+    name = serializers.CharField(source="person.name", read_only=True)
+    consented = serializers.BooleanField(
+        read_only=True, help_text="False while the member's own coordinator has not consented (external groups)."
+    )
+
+    class Meta:
+        model = GroupMembership
+        fields = ["person", "name", "opted_in_at", "consented"]
+        read_only_fields = fields
+
+
+class SupervisionGroupSerializer(serializers.ModelSerializer):
+    members = GroupMemberSerializer(many=True, read_only=True, source="memberships")
+    guest_partners = serializers.PrimaryKeyRelatedField(
+        many=True,
+        required=False,
+        queryset=Partner.objects.exclude(status=Partner.Status.EXITED),
+        help_text="External groups: partners whose coordinators may put their own people forward.",
+    )
+    calendar_url = serializers.SerializerMethodField(help_text="The group's secret iCalendar feed; no login needed.")
+
+    class Meta:
+        model = SupervisionGroup
+        fields = [
+            "id",
+            "partner",
+            "name",
+            "kind",
+            "status",
+            "rrule",
+            "guest_partners",
+            "members",
+            "calendar_url",
+            "activated_at",
+            "closed_at",
+        ]
+        read_only_fields = ["partner", "kind", "status", "activated_at", "closed_at"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_calendar_url(self, group):
+        return group_calendar_url(group)
+
+    def to_representation(self, group):
+        data = super().to_representation(group)
+        request = self.context.get("request")
+        access = access_for(getattr(request, "user", None))
+        if not (access.is_licensor or group.partner_id in access.roles_by_partner):
+            # A guest partner learns of no other guest partner than itself.
+            data["guest_partners"] = [
+                pid for pid in data["guest_partners"] if uuid.UUID(str(pid)) in access.roles_by_partner
+            ]
+        return data
+
+
+class NewSupervisionGroupSerializer(SupervisionGroupSerializer):
+    partner = TargetPartnerField(queryset=Partner.objects.all(), help_text="The owning partner.")
+    kind = serializers.ChoiceField(choices=SupervisionGroup.Kind.choices, default=SupervisionGroup.Kind.INTERNAL)
+
+    class Meta(SupervisionGroupSerializer.Meta):
+        read_only_fields = ["status", "activated_at", "closed_at"]
+
+
+class AddMemberSerializer(serializers.Serializer):
+    person = VisibleRelatedField(
+        queryset=Person.objects.all(), help_text="One of your own partner's people (your consent as their partner)."
+    )
+    opted_in_at = serializers.DateTimeField(required=False, help_text="When they opted in; now when left out.")
+
+
+class SupervisionGroupFilter(filters.FilterSet):
+    class Meta:
+        model = SupervisionGroup
+        fields = ["partner", "kind", "status"]
+
+
+def group_calendar_url(group):
+    from django.conf import settings
+
+    return f"{settings.TANDEM_SITE_URL}/calendar/group/{group.calendar_secret}.ics"
+
+
+class SupervisionGroupViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, _WriteViewSet):
+    """Peer-supervision groups. The owning partner's coordinators create, change, activate and close them.
+
+    Members are added by a coordinator of their own partner (that is the
+    partner's consent; for an external group each guest partner adds its own
+    people) and leave when they wish. An active group refuses a member change
+    that would break the size or trained-majority rule of the owning partner's
+    policy (400 with `unmet`).
+    """
+
+    queryset = SupervisionGroup.objects.with_members()
+    serializer_class = SupervisionGroupSerializer
+    filterset_class = SupervisionGroupFilter
+    create_roles = (COORDINATOR,)
+
+    def get_serializer_class(self):
+        return NewSupervisionGroupSerializer if self.action == "create" else SupervisionGroupSerializer
+
+    def _fresh(self, group):
+        return SupervisionGroup.objects.with_members().get(pk=group.pk)
+
+    def _respond(self, group, code=status.HTTP_200_OK):
+        return Response(
+            SupervisionGroupSerializer(self._fresh(group), context=self.get_serializer_context()).data, code
+        )
+
+    def perform_create(self, serializer):
+        group = services.create_group(by=self.request.user, **serializer.validated_data)
+        serializer.instance = self._fresh(group)
+
+    def perform_update(self, serializer):
+        group = services.update_group(by=self.request.user, group=serializer.instance, **serializer.validated_data)
+        serializer.instance = self._fresh(group)
+
+    def _member(self, group, person_id):
+        try:
+            person_id = uuid.UUID(str(person_id))
+        except ValueError:
+            raise NotFound()
+        membership = GroupMembership.objects.filter(group=group, person_id=person_id).select_related("person").first()
+        if membership is None:
+            raise NotFound("This person is not a member of the group.")
+        return membership.person
+
+    @extend_schema(request=AddMemberSerializer, responses={201: SupervisionGroupSerializer, 400: _UNMET})
+    @action(detail=True, methods=["post"])
+    def members(self, request, pk=None):
+        group = self.get_object()
+        body = AddMemberSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        services.add_member(by=request.user, group=group, **body.validated_data)
+        return self._respond(group, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: SupervisionGroupSerializer, 400: _UNMET}, parameters=[_PERSON_ID])
+    @action(detail=True, methods=["delete"], url_path=r"members/(?P<person_id>[^/.]+)")
+    def remove_member(self, request, pk=None, person_id=None):
+        group = self.get_object()
+        services.remove_member(by=request.user, group=group, person=self._member(group, person_id))
+        return self._respond(group)
+
+    @extend_schema(
+        request=None,
+        responses={200: SupervisionGroupSerializer, 400: _UNMET},
+        description="A coordinator of the member's own partner consents to a membership a licensor admin proposed.",
+        parameters=[_PERSON_ID],
+    )
+    @action(detail=True, methods=["post"], url_path=r"members/(?P<person_id>[^/.]+)/consent")
+    def consent(self, request, pk=None, person_id=None):
+        group = self.get_object()
+        services.consent_member(by=request.user, group=group, person=self._member(group, person_id))
+        return self._respond(group)
+
+    @extend_schema(request=None, responses={200: SupervisionGroupSerializer, 400: _UNMET, 409: _ILLEGAL})
+    @action(detail=True, methods=["post"])
+    def activate(self, request, pk=None):
+        return self._respond(services.activate_group(by=request.user, group=self.get_object()))
+
+    @extend_schema(
+        request=None,
+        responses={200: SupervisionGroupSerializer, 409: _ILLEGAL},
+        description="Close the group; its sessions still to come are cancelled.",
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._respond(services.close_group(by=request.user, group=self.get_object()))
+
+    @extend_schema(request=None, responses={200: SupervisionGroupSerializer}, description="A new secret feed URL.")
+    @action(detail=True, methods=["post"], url_path="calendar/regenerate")
+    def regenerate_calendar(self, request, pk=None):
+        return self._respond(services.regenerate_group_calendar(by=request.user, group=self.get_object()))
+
+
+# --- sessions -------------------------------------------------------------------------
+
+
+class AttendeeSerializer(serializers.ModelSerializer):
+    person = serializers.UUIDField(source="person_id", read_only=True)
+    name = serializers.CharField(source="person.name", read_only=True)
+    attendance = serializers.CharField(
+        read_only=True, allow_null=True, help_text="present, apologies or absent; null until recorded."
+    )
+
+    class Meta:
+        model = SessionAttendance
+        fields = ["person", "name", "attendance"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["attendance"] = data["attendance"] or None
+        return data
+
+
+class SupervisionSessionSerializer(serializers.ModelSerializer):
+    attendees = AttendeeSerializer(many=True, read_only=True, source="attendances")
+    notes = serializers.SerializerMethodField(help_text="Only for attendees and the partner's coordinators.")
+    supervisee_comment = serializers.SerializerMethodField(help_text="As private as the notes.")
+
+    class Meta:
+        model = SupervisionSession
+        fields = [
+            "id",
+            "partner",
+            "kind",
+            "group",
+            "supervisor",
+            "supervisee",
+            "facilitator",
+            "series",
+            "starts_at",
+            "ends_at",
+            "location",
+            "status",
+            "sequence",
+            "attendees",
+            "toolkit_process",
+            "notes",
+            "recorded_at",
+            "confirmed_at",
+            "supervisee_comment",
+            "cancelled_at",
+            "cancel_reason",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def _private(self, session, value):
+        # Decided in the list's own query (with_notes_visibility), so no query per row.
+        return value if getattr(session, "notes_visible", False) else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_notes(self, session):
+        return self._private(session, session.notes)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_supervisee_comment(self, session):
+        return self._private(session, session.supervisee_comment)
+
+
+class SessionPartiesSerializer(serializers.Serializer):
+    partner = TargetPartnerField(queryset=Partner.objects.all())
+    kind = serializers.ChoiceField(choices=SupervisionSession.Kind.choices)
+    group = VisibleRelatedField(queryset=SupervisionGroup.objects.all(), required=False, allow_null=True, default=None)
+    supervisor = VisibleRelatedField(queryset=Person.objects.all(), required=False, allow_null=True, default=None)
+    supervisee = VisibleRelatedField(queryset=Person.objects.all(), required=False, allow_null=True, default=None)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    location = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class RescheduleSerializer(serializers.Serializer):
+    starts_at = serializers.DateTimeField(required=False)
+    ends_at = serializers.DateTimeField(required=False)
+    location = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    scope = serializers.ChoiceField(
+        choices=[services.THIS, services.FOLLOWING],
+        default=services.THIS,
+        help_text="`following`: this occurrence and the following ones of its series, moved by the same "
+        "wall-clock change.",
+    )
+
+
+class CancelSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=[services.THIS, services.FOLLOWING], default=services.THIS)
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class AttendanceInputSerializer(serializers.Serializer):
+    person = serializers.UUIDField()
+    attendance = serializers.ChoiceField(choices=SessionAttendance.Attendance.choices)
+
+
+class ActionInputSerializer(serializers.Serializer):
+    owner = serializers.UUIDField(help_text="One of the session's invitees.")
+    description = serializers.CharField()
+    due_on = serializers.DateField()
+
+
+class RecordSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[SupervisionSession.Status.HELD, SupervisionSession.Status.MISSED])
+    attendance = AttendanceInputSerializer(
+        many=True, required=False, default=list, help_text="Invitees left out: present if held, absent if missed."
+    )
+    notes = serializers.CharField(required=False, allow_blank=True)
+    toolkit_process = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    actions = ActionInputSerializer(many=True, required=False, default=list)
+
+
+class ConfirmSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SupervisionSessionFilter(filters.FilterSet):
+    person = filters.UUIDFilter(field_name="attendances__person", help_text="Sessions this person is invited to.")
+    starts_after = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+
+    class Meta:
+        model = SupervisionSession
+        fields = ["partner", "kind", "status", "group", "series"]
+
+
+class SupervisionSessionViewSet(mixins.CreateModelMixin, _WriteViewSet):
+    """1:1 and group supervision sessions.
+
+    Coordinators and supervisors schedule, move (PATCH, `scope` this|following
+    for a series) and cancel them; a person cannot be booked into overlapping
+    sessions (400 naming the person and the other session). The supervisor of a
+    1:1, the facilitator of a group session or a coordinator records it; the
+    supervisee of a 1:1 confirms the record. Notes are shown only to attendees
+    and the owning partner's coordinators (null for everyone else).
+    """
+
+    queryset = SupervisionSession.objects.with_parties()
+    serializer_class = SupervisionSessionSerializer
+    filterset_class = SupervisionSessionFilter
+
+    def get_queryset(self):
+        return super().get_queryset().with_notes_visibility(self.request.user)
+
+    def _respond(self, session, code=status.HTTP_200_OK):
+        fresh = SupervisionSession.objects.with_parties().with_notes_visibility(self.request.user).get(pk=session.pk)
+        return Response(self.get_serializer(fresh).data, code)
+
+    @extend_schema(request=SessionPartiesSerializer, responses={201: SupervisionSessionSerializer, 400: _CLASH})
+    def create(self, request, *args, **kwargs):
+        body = SessionPartiesSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        session = services.schedule_session(by=request.user, **body.validated_data)
+        return self._respond(session, status.HTTP_201_CREATED)
+
+    @extend_schema(request=RescheduleSerializer, responses={200: SupervisionSessionSerializer, 400: _CLASH})
+    def partial_update(self, request, *args, **kwargs):
+        session = self.get_object()
+        body = RescheduleSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        session = services.reschedule_session(by=request.user, session=session, **body.validated_data)
+        return self._respond(session)
+
+    @extend_schema(request=RecordSerializer, responses={200: SupervisionSessionSerializer, 409: _ILLEGAL})
+    @action(detail=True, methods=["post"])
+    def record(self, request, pk=None):
+        session = self.get_object()
+        body = RecordSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        session = services.record_session(by=request.user, session=session, **body.validated_data)
+        return self._respond(session)
+
+    @extend_schema(request=CancelSerializer, responses={200: SupervisionSessionSerializer, 409: _ILLEGAL})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        session = self.get_object()
+        body = CancelSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        session = services.cancel_session(by=request.user, session=session, **body.validated_data)
+        return self._respond(session)
+
+    @extend_schema(request=ConfirmSerializer, responses={200: SupervisionSessionSerializer})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        session = self.get_object()
+        body = ConfirmSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        session = services.confirm_session(by=request.user, session=session, **body.validated_data)
+        return self._respond(session)
+
+
+# --- series ---------------------------------------------------------------------------
+
+
+class SeriesInputSerializer(SessionPartiesSerializer):
+    rrule = serializers.CharField(
+        max_length=500,
+        help_text="An RFC 5545 RRULE (FREQ=WEEKLY;BYDAY=TU;COUNT=6); DTSTART is `starts_at` in the partner's "
+        "time zone. At most 104 occurrences are created.",
+    )
+
+
+class SupervisionSeriesSerializer(serializers.ModelSerializer):
+    sessions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = SupervisionSeries
+        fields = ["id", "partner", "rrule", "dtstart", "time_zone", "duration", "capped", "sessions"]
+        read_only_fields = fields
+
+
+class SupervisionSeriesViewSet(mixins.CreateModelMixin, _WriteViewSet):
+    """Sessions created from a recurrence rule. Each occurrence is a stored session: move or cancel one through
+    /supervision-sessions/{id}/ (scope `this` or `following`)."""
+
+    queryset = SupervisionSeries.objects.prefetch_related("sessions")
+    serializer_class = SupervisionSeriesSerializer
+    filterset_fields = ["partner"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    @extend_schema(request=SeriesInputSerializer, responses={201: SupervisionSeriesSerializer, 400: _CLASH})
+    def create(self, request, *args, **kwargs):
+        body = SeriesInputSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        series, _sessions = services.schedule_series(by=request.user, **body.validated_data)
+        fresh = SupervisionSeries.objects.prefetch_related("sessions").get(pk=series.pk)
+        return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
+
+
+# --- actions --------------------------------------------------------------------------
+
+
+class SessionActionSerializer(serializers.ModelSerializer):
+    session = VisibleRelatedField(queryset=SupervisionSession.objects.all())
+    owner = serializers.UUIDField(source="owner_id", help_text="One of the session's invitees.")
+
+    class Meta:
+        model = SessionAction
+        fields = ["id", "session", "owner", "description", "due_on", "done_at"]
+        read_only_fields = ["done_at"]
+
+
+class DoneSerializer(serializers.Serializer):
+    done = serializers.BooleanField(default=True)
+
+
+class SessionActionViewSet(mixins.CreateModelMixin, _WriteViewSet):
+    """Actions agreed in a session: owner (an invitee), description, due date. Seen by those who may read the
+    session's notes and by the owner; the owner or the session's recorder marks them done."""
+
+    queryset = SessionAction.objects.all()
+    serializer_class = SessionActionSerializer
+    # A mentor facilitating a group session agrees its actions too; the service decides per session.
+    create_roles = (COORDINATOR, SUPERVISOR, MENTOR)
+    filterset_fields = ["partner", "session", "owner"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = services.add_action(
+            by=self.request.user,
+            session=data["session"],
+            owner=data["owner_id"],
+            description=data["description"],
+            due_on=data["due_on"],
+        )
+
+    @extend_schema(request=DoneSerializer, responses={200: SessionActionSerializer})
+    @action(detail=True, methods=["post"])
+    def done(self, request, pk=None):
+        item = self.get_object()
+        body = DoneSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        item = services.complete_action(by=request.user, action=item, done=body.validated_data["done"])
+        return Response(self.get_serializer(item).data)
+
+
+# --- compliance -----------------------------------------------------------------------
+
+
+class ComplianceSerializer(serializers.Serializer):
+    person = serializers.UUIDField(source="pk")
+    name = serializers.CharField()
+    partner = serializers.UUIDField(source="partner_id")
+    last_supervised_on = serializers.DateField(allow_null=True)
+    next_due_on = serializers.DateField()
+    state = serializers.ChoiceField(choices=compliance.State.choices)
+    interval_days = serializers.IntegerField(help_text="supervision_interval_days of the policy in force.")
+    policy_version = serializers.UUIDField(allow_null=True, help_text="The policy version the interval comes from.")
+    unconfirmed_records = serializers.IntegerField(
+        help_text="Held 1:1 records older than 7 days the mentor has not yet confirmed."
+    )
+
+
+class ComplianceFilter(filters.FilterSet):
+    partner = filters.ModelChoiceFilter(queryset=Partner.objects.all())
+    state = filters.ChoiceFilter(choices=compliance.State.choices)
+
+
+class SupervisionComplianceView(ListAPIView):
+    """Every active mentor: last supervision, next due date and state (ok, due_soon within 7 days, overdue),
+    from each partner's own interval. One query for the rows. The licensor and the partner's coordinators and
+    supervisors see the partner's mentors; a mentor sees their own row."""
+
+    serializer_class = ComplianceSerializer
+    filter_backends = [ScopedFilterBackend]
+    filterset_class = ComplianceFilter
+
+    def get_queryset(self):
+        rows = compliance.supervision_compliance()
+        return compliance.compliance_visible_to(self.request.user, rows).order_by("next_due_on", "name", "pk")
+
+
+# --- calendar feeds (no login: the secret in the URL is the key) -----------------------
+
+
+def _ics(content, filename):
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_GET
+def person_calendar(request, secret):
+    person = Person.objects.filter(calendar_secret=secret).select_related("partner").first()
+    if person is None:
+        raise Http404("No such calendar.")
+    return _ics(calendar.person_feed(person), "supervision.ics")
+
+
+@require_GET
+def group_calendar(request, secret):
+    group = SupervisionGroup.objects.filter(calendar_secret=secret).first()
+    if group is None:
+        raise Http404("No such calendar.")
+    return _ics(calendar.group_feed(group), "peer-supervision.ics")

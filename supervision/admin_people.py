@@ -1,0 +1,92 @@
+"""Admin of supervision's people: Person, its transitions, shadowing logs and matches."""
+
+from django.contrib import admin
+
+from franchise.admin import TandemModelAdmin, TandemTabularInline
+from supervision.models import Match, Person, PersonTransition, ShadowingLog
+
+# --- people ---------------------------------------------------------------------------
+# The mentor status and the pause move only through supervision.services.transition_person
+# (which checks the activation rules and records the move), so they are read-only here.
+
+
+class PersonTransitionInline(TandemTabularInline):
+    model = PersonTransition
+    fk_name = "person"
+    extra = 0
+    fields = ["at", "from_status", "to_status", "by", "reason", "review_on"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Person)
+class PersonAdmin(TandemModelAdmin):
+    list_display = ["name", "partner", "mentor_status", "email", "pause_review_on"]
+    list_filter = ["mentor_status", "partner"]
+    search_fields = ["name", "email"]
+    list_select_related = ["partner"]
+    autocomplete_fields = ["partner", "user"]
+    readonly_fields = ["mentor_status", "pause_reason", "pause_review_on", "created_at", "updated_at"]
+    fields = [
+        "partner",
+        "name",
+        "email",
+        "user",
+        "prior_learning_on",
+        "background_check_on",
+        *readonly_fields,
+    ]
+    inlines = [PersonTransitionInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A person's partner never changes once written.
+        return [*self.readonly_fields, "partner"] if obj is not None else self.readonly_fields
+
+
+@admin.register(PersonTransition)
+class PersonTransitionAdmin(TandemModelAdmin):
+    list_display = ["person", "from_status", "to_status", "at", "by"]
+    list_filter = ["to_status", "partner"]
+    search_fields = ["person__name"]
+    list_select_related = ["person", "by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ShadowingLog)
+class ShadowingLogAdmin(TandemModelAdmin):
+    list_display = ["mentor", "shadowed", "date", "hours", "partner"]
+    list_filter = ["partner"]
+    search_fields = ["mentor__name", "shadowed__name"]
+    list_select_related = ["mentor", "shadowed", "partner"]
+    readonly_fields = ["partner", "mentor", "shadowed", "date", "hours", "recorded_by", "created_at"]
+
+    def has_add_permission(self, request):
+        # Logged through the API, where the daily limit and the staff rule are checked.
+        return False
+
+
+@admin.register(Match)
+class MatchAdmin(TandemModelAdmin):
+    list_display = ["mentee_ref", "mentor", "status", "started_on", "ended_on", "partner"]
+    list_filter = ["status", "partner"]
+    search_fields = ["mentee_ref", "mentor__name"]
+    list_select_related = ["mentor", "partner"]
+    readonly_fields = ["partner", "mentor", "mentee_ref", "status", "started_on", "ended_on", "created_by"]
+
+    def has_add_permission(self, request):
+        # Made through the API, where the mentor's status and the policy's cap are checked.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

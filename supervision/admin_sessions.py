@@ -1,0 +1,92 @@
+"""Admin of groups and sessions: for looking things up only.
+
+Groups and sessions are written through the API's services, which check
+clashes, group rules and consent; the admin would bypass them, so it neither
+adds nor changes nor deletes. Session notes and the supervisee's comment are
+not shown: the licensor does not read notes (DESIGN.md).
+"""
+
+from django.contrib import admin
+
+from franchise.admin import TandemModelAdmin, TandemTabularInline
+from supervision.models import (
+    GroupMembership,
+    SessionAction,
+    SessionAttendance,
+    SupervisionGroup,
+    SupervisionSeries,
+    SupervisionSession,
+)
+
+
+class LookUpOnly:
+    def has_add_permission(self, request, *args, **kwargs):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MembershipInline(LookUpOnly, TandemTabularInline):
+    model = GroupMembership
+    fields = ["person", "opted_in_at", "consented_at", "consented_by"]
+    extra = 0
+
+
+@admin.register(SupervisionGroup)
+class SupervisionGroupAdmin(LookUpOnly, TandemModelAdmin):
+    list_display = ["name", "partner", "kind", "status", "rrule"]
+    list_filter = ["kind", "status", "partner"]
+    list_select_related = ["partner"]
+    search_fields = ["name"]
+    exclude = ["calendar_secret"]
+    inlines = [MembershipInline]
+
+
+@admin.register(GroupMembership)
+class GroupMembershipAdmin(LookUpOnly, TandemModelAdmin):
+    list_display = ["person", "group", "opted_in_at", "consented_at"]
+    list_select_related = ["person", "group"]
+    list_filter = ["partner"]
+
+
+@admin.register(SupervisionSeries)
+class SupervisionSeriesAdmin(LookUpOnly, TandemModelAdmin):
+    list_display = ["rrule", "partner", "dtstart", "time_zone", "capped"]
+    list_select_related = ["partner"]
+    list_filter = ["partner"]
+
+
+class AttendanceInline(LookUpOnly, TandemTabularInline):
+    model = SessionAttendance
+    fields = ["person", "attendance"]
+    extra = 0
+
+
+@admin.register(SupervisionSession)
+class SupervisionSessionAdmin(LookUpOnly, TandemModelAdmin):
+    list_display = ["starts_at", "kind", "partner", "group", "supervisor", "supervisee", "status", "sequence"]
+    list_filter = ["kind", "status", "partner"]
+    list_select_related = ["partner", "group", "supervisor", "supervisee"]
+    date_hierarchy = "starts_at"
+    exclude = ["notes", "supervisee_comment"]
+    inlines = [AttendanceInline]
+
+
+@admin.register(SessionAttendance)
+class SessionAttendanceAdmin(LookUpOnly, TandemModelAdmin):
+    list_display = ["session", "person", "attendance"]
+    list_select_related = ["session", "person"]
+    list_filter = ["attendance", "partner"]
+
+
+@admin.register(SessionAction)
+class SessionActionAdmin(LookUpOnly, TandemModelAdmin):
+    # What was agreed is as private as the notes it came from.
+    list_display = ["session", "owner", "due_on", "done_at"]
+    list_select_related = ["session", "owner"]
+    list_filter = ["partner"]
+    exclude = ["description"]

@@ -1,0 +1,180 @@
+"""Supervision compliance: for every active mentor, when they were last supervised and when they are next due.
+
+One query for any number of mentors and partners: each figure is a subquery
+or an expression over the Person rows, and the interval comes from each
+partner's policy version in force (franchise.querysets.policy_value), so
+partners with different intervals are compared in the same statement.
+
+- last_supervised_on: the date (in the partner's time zone) of the last *held*
+  session the mentor attended (attendance `present`), 1:1 or group.
+- next_due_on: last_supervised_on + the partner's supervision_interval_days. A
+  mentor never supervised yet is due that many days after they last became
+  active (after their Person was created, when no activation was recorded).
+- state: `overdue` once next_due_on has passed, `due_soon` within 7 days
+  (today included), else `ok`.
+- unconfirmed_records: held 1:1 records of the mentor as supervisee, older than
+  7 days, not yet confirmed by them: shown to coordinators next to the state.
+"""
+
+from datetime import timedelta
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Count, F, Func, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from franchise.querysets import policy_value
+from franchise.tenancy import COORDINATOR, NO_ACCESS, SUPERVISOR, access_for
+
+__all__ = [
+    "DUE_SOON_DAYS",
+    "UNCONFIRMED_AFTER_DAYS",
+    "State",
+    "AddDays",
+    "supervision_compliance",
+    "compliance_visible_to",
+]
+
+DUE_SOON_DAYS = 7
+UNCONFIRMED_AFTER_DAYS = 7
+
+
+class State(models.TextChoices):
+    OK = "ok"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+
+
+class AddDays(Func):
+    """date + a whole number of days, as a date, on SQLite and PostgreSQL alike."""
+
+    output_field = models.DateField()
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra_context):
+        # PostgreSQL: date + integer is a date.
+        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" + ", **extra_context)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler,
+            connection,
+            template="date(%(expressions)s || ' days')",
+            arg_joiner=", '+' || ",
+            **extra_context,
+        )
+
+
+class DaysBetween(Func):
+    """later - earlier, in whole days (two dates)."""
+
+    output_field = models.IntegerField()
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra_context):
+        # PostgreSQL: date - date is an integer number of days.
+        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra_context)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
+
+
+class StateOf(Func):
+    """The state from the days left until the due date, in a simple CASE over a clamped value.
+
+    The days left are computed from the mentor's subqueries; a searched CASE
+    (WHEN days < 0 … WHEN days <= 7 …) would make the database evaluate them
+    once per branch, a simple CASE evaluates its operand once.
+    """
+
+    output_field = models.CharField()
+    arity = 1
+    template = (
+        f"CASE MIN(MAX(%(expressions)s, -1), {DUE_SOON_DAYS + 1}) "
+        f"WHEN -1 THEN '{State.OVERDUE.value}' WHEN {DUE_SOON_DAYS + 1} THEN '{State.OK.value}' "
+        f"ELSE '{State.DUE_SOON.value}' END"
+    )
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = self.template.replace("MIN(MAX(", "LEAST(GREATEST(")
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
+def _model(name):
+    return apps.get_model("supervision", name)
+
+
+def supervision_compliance(people=None, *, today=None, now=None):
+    """Active mentors annotated with last_supervised_on, interval_days, next_due_on, state, unconfirmed_records
+    and policy_version (the version in force whose interval was used). One query; filter it like any queryset
+    (`.filter(state="overdue")`, `.filter(partner=...)`). The reminders planner reads the same queryset."""
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    person = _model("Person")
+    attendance = _model("SessionAttendance")
+    session = _model("SupervisionSession")
+    transition = _model("PersonTransition")
+    version = apps.get_model("franchise", "PolicyVersion")
+
+    people = (people if people is not None else person.objects.all()).filter(mentor_status=person.Status.ACTIVE)
+    last_held = (
+        attendance.objects.filter(
+            person=OuterRef("pk"),
+            attendance=attendance.Attendance.PRESENT,
+            session__status=session.Status.HELD,
+        )
+        .order_by("-session__starts_on")
+        .values("session__starts_on")[:1]
+    )
+    became_active = (
+        transition.objects.filter(person=OuterRef("pk"), to_status=person.Status.ACTIVE)
+        .order_by("-at")
+        .annotate(on=TruncDate("at"))
+        .values("on")[:1]
+    )
+    unconfirmed = (
+        session.objects.filter(
+            supervisee=OuterRef("pk"),
+            kind=session.Kind.ONE_TO_ONE,
+            status=session.Status.HELD,
+            confirmed_at__isnull=True,
+            starts_at__lt=now - timedelta(days=UNCONFIRMED_AFTER_DAYS),
+        )
+        .order_by()
+        .values("supervisee")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return people.annotate(
+        last_supervised_on=Subquery(last_held, output_field=models.DateField()),
+        interval_days=policy_value("supervision_interval_days", at=now),
+        policy_version=version.objects.in_force_subquery(at=now),
+        next_due_on=AddDays(
+            Coalesce(
+                F("last_supervised_on"),
+                Subquery(became_active, output_field=models.DateField()),
+                TruncDate("created_at"),
+            ),
+            F("interval_days"),
+        ),
+        state=StateOf(DaysBetween(F("next_due_on"), Value(today))),
+        unconfirmed_records=Coalesce(Subquery(unconfirmed, output_field=models.IntegerField()), Value(0)),
+    )
+
+
+def compliance_visible_to(user, rows):
+    """Who reads compliance rows: the licensor (every partner), a partner's coordinators and supervisors, and a
+    mentor their own row."""
+    access = access_for(user)
+    if access is NO_ACCESS:
+        return rows.none()
+    if access.is_licensor:
+        return rows
+    return rows.filter(Q(partner__in=access.partner_ids([COORDINATOR, SUPERVISOR])) | Q(user_id=user.pk))

@@ -1,0 +1,143 @@
+"""Who may see a boundary incident — decided here and nowhere else — and the set-based reads of incidents.
+
+Imported by the models module, so models are looked up lazily (apps.get_model).
+"""
+
+from django.apps import apps
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from franchise.querysets import policy_value
+from franchise.tenancy import COORDINATOR, NO_ACCESS, SUPERVISOR, TenantQuerySet, access_for
+
+ONE_TO_ONE = "one_to_one"
+CANCELLED = "cancelled"
+
+
+def _session_model():
+    return apps.get_model("supervision", "SupervisionSession")
+
+
+def _incident_model():
+    return apps.get_model("supervision", "BoundaryIncident")
+
+
+class BoundaryIncidentQuerySet(TenantQuerySet):
+    def visible_to(self, user):
+        """The incidents `user` may see. The strictest rule in Tandem, in one method:
+
+        - the partner's coordinators: every incident of the partner;
+        - a reporter: the incidents they reported, while they hold a role in the partner;
+        - a supervisor: incidents about the mentors they supervise (a non-cancelled 1:1
+          session with the supervisor's Person and the mentor as supervisee), and only
+          where the partner's policy in force has `supervisors_see_incidents` on;
+        - the licensor: an incident once it has been escalated (and from then on);
+        - anyone else: nothing.
+        """
+        access = access_for(user)
+        if access is NO_ACCESS:
+            return self.none()
+        queryset = self
+        condition = Q(partner__in=access.partner_ids([COORDINATOR]))
+        condition |= Q(partner__in=access.partner_ids(), reporter_id=user.pk)
+        supervising = access.partner_ids([SUPERVISOR])
+        if supervising:
+            queryset = queryset.alias(_supervisors_see_incidents=policy_value("supervisors_see_incidents"))
+            supervises_mentor = Exists(
+                _session_model()
+                .objects.filter(
+                    kind=ONE_TO_ONE,
+                    partner=OuterRef("partner"),
+                    supervisor__user_id=user.pk,
+                    supervisee=OuterRef("mentor"),
+                )
+                .exclude(status=CANCELLED)
+            )
+            condition |= Q(partner__in=supervising, _supervisors_see_incidents=True) & Q(supervises_mentor)
+        if access.is_licensor:
+            condition |= Q(escalated_at__isnull=False)
+        return queryset.filter(condition)
+
+    def open(self):
+        return self.exclude(status=_incident_model().Status.CLOSED)
+
+    def awaiting_review(self):
+        """Reported and not yet reviewed (the review reminder's rows)."""
+        return self.filter(status=_incident_model().Status.REPORTED, reviewed_at__isnull=True)
+
+    def review_overdue(self, now=None):
+        return self.awaiting_review().filter(review_due_at__lt=now or timezone.now())
+
+    def not_safeguarding(self):
+        return self.exclude(category="safeguarding")
+
+
+class IncidentPartQuerySet(TenantQuerySet):
+    """Rows belonging to one incident (chronology, actions, discussions, access log): visible with their incident."""
+
+    def visible_to(self, user):
+        if access_for(user) is NO_ACCESS:
+            return self.none()
+        return self.filter(incident__in=_incident_model().objects.visible_to(user))
+
+
+def incidents_for_agenda(session):
+    """The open incidents on a supervision session's agenda.
+
+    Incidents feed supervision: an open incident about the supervisee of a 1:1
+    session is on the agenda of the mentor's sessions — the next one first —
+    until the incident is closed. (A session already held keeps it too, so that
+    an incident disclosed in supervision and reported afterwards can have its
+    reflective note recorded against that session.) Safeguarding matters never
+    are (they go to the safeguarding lead, not to peer supervision), and group
+    sessions carry none, so that other members of a group never learn of an
+    incident. Who may read the agenda is the caller's check (the session's
+    supervisor or the partner's coordinators), not this selector's.
+    """
+    incident = _incident_model()
+    if session.kind != ONE_TO_ONE or session.status == CANCELLED or session.supervisee_id is None:
+        return incident.objects.none()
+    return (
+        incident.objects.open()
+        .not_safeguarding()
+        .filter(partner_id=session.partner_id, mentor_id=session.supervisee_id)
+        .order_by("occurred_at")
+    )
+
+
+def is_on_agenda(incident, session):
+    return incidents_for_agenda(session).filter(pk=incident.pk).exists()
+
+
+def may_read_agenda(session, user):
+    """May `user` read `session`'s incident agenda? The session's supervisor or the partner's coordinators."""
+    access = access_for(user)
+    if access.has_role(session.partner_id, (COORDINATOR,)):
+        return True
+    if session.partner_id not in access.roles_by_partner:
+        return False
+    supervisor = getattr(session, "supervisor", None)
+    return supervisor is not None and supervisor.user_id is not None and supervisor.user_id == user.pk
+
+
+def may_read_reflection(discussion, user):
+    """A reflective note recorded in supervision is read as supervision notes are: by the partner's
+    coordinators and the session's own parties (supervisor and supervisee) — not by everyone who may
+    see the incident (a reporter reading about another mentor, the licensor)."""
+    if access_for(user).has_role(discussion.partner_id, (COORDINATOR,)):
+        return True
+    session = discussion.session
+    if session is None:
+        return False
+    parties = {person.user_id for person in (session.supervisor, session.supervisee) if person is not None}
+    return user.pk in parties - {None}
+
+
+__all__ = [
+    "may_read_reflection",
+    "BoundaryIncidentQuerySet",
+    "IncidentPartQuerySet",
+    "incidents_for_agenda",
+    "is_on_agenda",
+    "may_read_agenda",
+]

@@ -1,0 +1,117 @@
+"""Set-based reads of supervision's people: who sees whom, who is trained, how many hours they shadowed.
+
+Every annotation here is a subquery or an EXISTS, never a join that multiplies
+rows, so lists stay one query for any page size.
+"""
+
+from decimal import Decimal
+
+from django.apps import apps
+from django.db import models
+from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from franchise.tenancy import COORDINATOR, NO_ACCESS, SUPERVISOR, TRAINER, TenantQuerySet, access_for
+from training.querysets import passed_enrolment_exists
+
+# Who reads a partner's people and shadowing: the staff who work with them.
+STAFF_ROLES = (COORDINATOR, SUPERVISOR, TRAINER)
+# Matches carry mentee references; trainers have no need of them.
+MATCH_READER_ROLES = (COORDINATOR, SUPERVISOR)
+
+HOURS = DecimalField(max_digits=8, decimal_places=2)
+
+
+def _staff_or_own(user, roles, own_path):
+    """Rows of partners where the user holds one of `roles`, plus their own rows (`own_path` leads to the user id)
+    in partners where they still hold any role. None when the user sees everything (licensor)."""
+    access = access_for(user)
+    if access.is_licensor:
+        return None
+    return Q(partner__in=access.partner_ids(roles)) | Q(**{own_path: user.pk, "partner__in": access.partner_ids()})
+
+
+class PersonQuerySet(TenantQuerySet):
+    def visible_to(self, user):
+        """Coordinators, supervisors and trainers see their partner's people; a mentor only their own Person;
+        the licensor everyone."""
+        if access_for(user) is NO_ACCESS:
+            return self.none()
+        condition = _staff_or_own(user, STAFF_ROLES, "user_id")
+        return self.all() if condition is None else self.filter(condition)
+
+    def with_trained(self):
+        """Annotate `trained`: prior learning recognised, or a passed enrolment. One EXISTS, no Python loop."""
+        return self.annotate(trained=trained_expression())
+
+    def with_shadowing_hours(self):
+        """Annotate `shadowing_hours`: the sum of the person's shadowing logs (0 when none), as a subquery."""
+        log = apps.get_model("supervision", "ShadowingLog")
+        total = (
+            log.objects.filter(mentor=OuterRef("pk"))
+            .order_by()
+            .values("mentor")
+            .annotate(total=Sum("hours"))
+            .values("total")
+        )
+        return self.annotate(
+            shadowing_hours=Coalesce(Subquery(total, output_field=HOURS), Value(Decimal("0"), output_field=HOURS))
+        )
+
+    def for_listing(self):
+        return self.with_trained().with_shadowing_hours()
+
+    def mentors(self):
+        return self.filter(mentor_status__isnull=False)
+
+    def active_mentors(self):
+        status = apps.get_model("supervision", "Person").Status
+        return self.filter(mentor_status=status.ACTIVE)
+
+    def pause_review_due(self, today=None):
+        """Paused mentors whose review date has come (the reminders planner asks this daily)."""
+        status = apps.get_model("supervision", "Person").Status
+        return self.filter(mentor_status=status.PAUSED, pause_review_on__lte=today or timezone.localdate())
+
+
+class PersonTransitionQuerySet(TenantQuerySet):
+    def visible_to(self, user):
+        if access_for(user) is NO_ACCESS:
+            return self.none()
+        condition = _staff_or_own(user, STAFF_ROLES, "person__user_id")
+        return self.all() if condition is None else self.filter(condition)
+
+
+class ShadowingLogQuerySet(TenantQuerySet):
+    def visible_to(self, user):
+        if access_for(user) is NO_ACCESS:
+            return self.none()
+        condition = _staff_or_own(user, STAFF_ROLES, "mentor__user_id")
+        return self.all() if condition is None else self.filter(condition)
+
+    def hours_on(self, mentor, on_date):
+        return self.filter(mentor=mentor, date=on_date).aggregate(total=Sum("hours"))["total"] or Decimal("0")
+
+
+class MatchQuerySet(TenantQuerySet):
+    def visible_to(self, user):
+        """Coordinators and supervisors see their partner's matches; a mentor only their own."""
+        if access_for(user) is NO_ACCESS:
+            return self.none()
+        condition = _staff_or_own(user, MATCH_READER_ROLES, "mentor__user_id")
+        return self.all() if condition is None else self.filter(condition)
+
+    def active(self):
+        return self.filter(status="active")
+
+
+def trained_expression(person_ref="pk"):
+    """A boolean expression: the person at `person_ref` (a path from the queryset's model, "pk" on Person itself)
+    passed the course or had prior learning recognised. Other querysets use it too, e.g. a group's members:
+    GroupMembership.objects.annotate(trained=trained_expression("person"))."""
+    prefix = "" if person_ref == "pk" else f"{person_ref}__"
+    return models.ExpressionWrapper(
+        Q(**{f"{prefix}prior_learning_on__isnull": False}) | passed_enrolment_exists(person_ref),
+        output_field=models.BooleanField(),
+    )

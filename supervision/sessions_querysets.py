@@ -1,0 +1,159 @@
+"""Set-based reads of groups and sessions: who sees what, clashes, the notes audience.
+
+Who sees a session (DESIGN.md, Supervision): the owning partner's coordinators
+see all of its sessions; anyone else sees the sessions they attend (supervisors
+attend the 1:1s they run); a coordinator of another partner sees the sessions
+of an external group that their own people attend; the licensor sees every
+row but never the notes. Notes are shown only to attendees and the owning
+partner's coordinators: `with_notes_visibility(user)` decides that in the same
+query as the list.
+"""
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Exists, OuterRef, Q, Value
+
+from franchise.tenancy import COORDINATOR, NO_ACCESS, SUPERVISOR, TenantQuerySet, access_for
+
+
+def _model(name):
+    return apps.get_model("supervision", name)
+
+
+class SupervisionGroupQuerySet(TenantQuerySet):
+    def visible_to(self, user):
+        """The owner's coordinators and supervisors; for an external group also the coordinators of the guest
+        partners and of partners with a member in it; and every member (through their login)."""
+        access = access_for(user)
+        if access is NO_ACCESS:
+            return self.none()
+        if access.is_licensor:
+            return self.all()
+        staff_partners = access.partner_ids([COORDINATOR, SUPERVISOR])
+        coordinated = access.partner_ids([COORDINATOR])
+        membership = _model("GroupMembership").objects.filter(group=OuterRef("pk"))
+        guest = self.model.guest_partners.through.objects.filter(
+            supervisiongroup_id=OuterRef("pk"), partner_id__in=coordinated
+        )
+        return self.filter(
+            Q(partner__in=staff_partners)
+            | Q(kind=self.model.Kind.EXTERNAL)
+            & (Exists(guest) | Exists(membership.filter(person__partner__in=coordinated)))
+            | Exists(membership.filter(person__user_id=user.pk))
+        )
+
+    def active(self):
+        return self.filter(status=self.model.Status.ACTIVE)
+
+    def with_members(self):
+        return self.prefetch_related(
+            models.Prefetch(
+                "memberships",
+                queryset=_model("GroupMembership").objects.select_related("person").order_by("opted_in_at", "id"),
+            ),
+            "guest_partners",
+        )
+
+
+class GroupMembershipQuerySet(TenantQuerySet):
+    def visible_to(self, user):
+        return self.filter(group__in=_model("SupervisionGroup").objects.visible_to(user).values("pk"))
+
+    def consented(self):
+        return self.filter(consented_at__isnull=False)
+
+
+class SupervisionSeriesQuerySet(TenantQuerySet):
+    """The partner's coordinators and supervisors, and whoever attends one of its sessions."""
+
+    def visible_to(self, user):
+        access = access_for(user)
+        if access is NO_ACCESS:
+            return self.none()
+        if access.is_licensor:
+            return self.all()
+        attended = _model("SessionAttendance").objects.filter(session__series=OuterRef("pk"), person__user_id=user.pk)
+        return self.filter(Q(partner__in=access.partner_ids([COORDINATOR, SUPERVISOR])) | Exists(attended))
+
+
+class SupervisionSessionQuerySet(TenantQuerySet):
+    def visible_to(self, user):
+        access = access_for(user)
+        if access is NO_ACCESS:
+            return self.none()
+        if access.is_licensor:
+            return self.all()
+        coordinated = access.partner_ids([COORDINATOR])
+        attendance = _model("SessionAttendance").objects.filter(session=OuterRef("pk"))
+        return self.filter(
+            Q(partner__in=coordinated)
+            | Exists(attendance.filter(person__user_id=user.pk))
+            | Exists(attendance.filter(person__partner__in=coordinated))
+        )
+
+    def with_notes_visibility(self, user):
+        """Annotate `notes_visible`: may `user` read this session's notes (an attendee, or a coordinator of the
+        owning partner)? The licensor sees every session but no notes."""
+        access = access_for(user)
+        if access is NO_ACCESS:
+            return self.annotate(notes_visible=Value(False, output_field=models.BooleanField()))
+        attended = _model("SessionAttendance").objects.filter(session=OuterRef("pk"), person__user_id=user.pk)
+        return self.annotate(
+            notes_visible=models.ExpressionWrapper(
+                Q(partner__in=access.partner_ids([COORDINATOR])) | Exists(attended),
+                output_field=models.BooleanField(),
+            )
+        )
+
+    def booked(self):
+        """Sessions that take up their attendees' time: not cancelled."""
+        return self.filter(status__in=self.model.BOOKED)
+
+    def overlapping(self, ranges):
+        """Sessions overlapping any of the (starts_at, ends_at) `ranges` (half-open: back-to-back is no clash)."""
+        condition = Q(pk__in=[])
+        for starts_at, ends_at in ranges:
+            condition |= Q(starts_at__lt=ends_at, ends_at__gt=starts_at)
+        return self.filter(condition)
+
+    def attended_by(self, person):
+        return self.filter(attendances__person=person)
+
+    def with_parties(self):
+        """What the API and the calendar show of a session, in a fixed number of queries."""
+        return self.select_related("partner", "group", "supervisor", "supervisee", "facilitator").prefetch_related(
+            models.Prefetch(
+                "attendances",
+                queryset=_model("SessionAttendance").objects.select_related("person").order_by("person__name", "id"),
+            )
+        )
+
+
+class SessionAttendanceQuerySet(TenantQuerySet):
+    def visible_to(self, user):
+        return self.filter(session__in=_model("SupervisionSession").objects.visible_to(user).values("pk"))
+
+    def clashes(self, person_ids, ranges, exclude_sessions=()):
+        """Attendance rows of `person_ids` in booked sessions overlapping any of `ranges`: one query."""
+        sessions = _model("SupervisionSession").objects.booked().overlapping(ranges).exclude(pk__in=exclude_sessions)
+        return (
+            self.filter(person_id__in=person_ids, session__in=sessions)
+            .select_related("person", "session")
+            .order_by("session__starts_at", "person__name")
+        )
+
+
+class SessionActionQuerySet(TenantQuerySet):
+    """An action is seen by whoever may read its session's notes, and by its owner."""
+
+    def visible_to(self, user):
+        access = access_for(user)
+        if access is NO_ACCESS:
+            return self.none()
+        attended = _model("SessionAttendance").objects.filter(session=OuterRef("session"), person__user_id=user.pk)
+        return self.filter(
+            Q(partner__in=access.partner_ids([COORDINATOR])) | Exists(attended) | Q(owner__user_id=user.pk)
+        )
+
+    def open(self):
+        return self.filter(done_at__isnull=True)

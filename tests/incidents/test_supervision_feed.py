@@ -1,0 +1,146 @@
+"""Incidents feed supervision: the agenda of a mentor's 1:1, and the reflective note recorded there."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from franchise.errors import Invalid, NotPermitted
+from franchise.models import Role
+from supervision import incidents
+from supervision.incidents_querysets import incidents_for_agenda
+from supervision.models import IncidentDiscussion
+from tests.factories import user_with_role
+from tests.incidents.factories import BoundaryIncidentFactory
+from tests.supervision_sessions.factories import SupervisionSessionFactory
+
+
+def test_an_open_incident_is_on_the_agenda_of_the_mentors_next_one_to_one(partner, mentor, one_to_one):
+    incident = BoundaryIncidentFactory(partner=partner, mentor=mentor, under_review=True)
+    assert list(incidents_for_agenda(one_to_one)) == [incident]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"closed": True}, {"safeguarding": True}],
+    ids=["closed", "safeguarding"],
+)
+def test_closed_incidents_and_safeguarding_matters_are_not_on_the_agenda(fields, partner, mentor, one_to_one):
+    BoundaryIncidentFactory(partner=partner, mentor=mentor, **fields)
+    assert list(incidents_for_agenda(one_to_one)) == []
+
+
+def test_an_incident_about_another_mentor_is_not_on_the_agenda(partner, one_to_one):
+    BoundaryIncidentFactory(partner=partner)
+    assert list(incidents_for_agenda(one_to_one)) == []
+
+
+def test_group_sessions_and_cancelled_sessions_carry_no_incident(partner, mentor, supervisor_person):
+    BoundaryIncidentFactory(partner=partner, mentor=mentor)
+    group = SupervisionSessionFactory(partner=partner, group_session=True)
+    cancelled = SupervisionSessionFactory(
+        partner=partner, supervisor=supervisor_person, supervisee=mentor, cancelled=True
+    )
+    assert list(incidents_for_agenda(group)) == list(incidents_for_agenda(cancelled)) == []
+
+
+def test_the_agenda_is_for_the_sessions_supervisor_and_the_coordinators(
+    partner, mentor, one_to_one, supervisor, coordinator
+):
+    BoundaryIncidentFactory(partner=partner, mentor=mentor)
+    assert incidents.agenda_for(by=supervisor, session=one_to_one).count() == 1
+    assert incidents.agenda_for(by=coordinator, session=one_to_one).count() == 1
+    for outsider in (user_with_role(Role.SUPERVISOR, partner), user_with_role(Role.TRAINER, partner), mentor.user):
+        with pytest.raises(NotPermitted):
+            incidents.agenda_for(by=outsider, session=one_to_one)
+
+
+# --- the reflective note --------------------------------------------------------------
+
+
+@pytest.fixture
+def open_incident(partner, mentor):
+    return BoundaryIncidentFactory(partner=partner, mentor=mentor, under_review=True)
+
+
+def test_the_supervisor_records_the_reflective_note_of_a_session_held(open_incident, held_one_to_one, supervisor):
+    discussion = incidents.record_discussion(
+        by=supervisor, session=held_one_to_one, incident=open_incident.pk, note="Talked it through."
+    )
+    assert (discussion.incident, discussion.session, discussion.recorded_by) == (
+        open_incident,
+        held_one_to_one,
+        supervisor,
+    )
+    assert open_incident.access_log.filter(action="update", user=supervisor).exists()
+
+
+def test_a_supervisor_records_the_note_even_where_the_policy_keeps_incidents_from_them(
+    open_incident, held_one_to_one, supervisor
+):
+    from supervision.models import BoundaryIncident
+
+    assert not BoundaryIncident.objects.visible_to(supervisor).exists()
+    assert incidents.record_discussion(by=supervisor, session=held_one_to_one, incident=open_incident, note="Done.")
+
+
+def test_only_an_incident_on_the_sessions_agenda_can_be_noted(partner, held_one_to_one, coordinator):
+    elsewhere = BoundaryIncidentFactory(partner=partner)
+    with pytest.raises(Invalid) as refused:
+        incidents.record_discussion(by=coordinator, session=held_one_to_one, incident=elsewhere, note="Hm.")
+    assert refused.value.code == "not_on_agenda"
+    assert not IncidentDiscussion.objects.exists()
+
+
+def test_someone_else_does_not_record_the_note(open_incident, held_one_to_one, partner):
+    with pytest.raises(NotPermitted):
+        incidents.record_discussion(
+            by=user_with_role(Role.SUPERVISOR, partner), session=held_one_to_one, incident=open_incident, note="Hm."
+        )
+
+
+def test_a_note_waits_for_the_session_to_start(open_incident, one_to_one, supervisor):
+    with pytest.raises(Invalid) as refused:
+        incidents.record_discussion(by=supervisor, session=one_to_one, incident=open_incident, note="Early.")
+    assert refused.value.code == "session_not_held"
+
+
+def test_a_note_is_recorded_once_per_session(open_incident, held_one_to_one, supervisor):
+    incidents.record_discussion(by=supervisor, session=held_one_to_one, incident=open_incident, note="First.")
+    with pytest.raises(Invalid) as refused:
+        incidents.record_discussion(by=supervisor, session=held_one_to_one, incident=open_incident, note="Again.")
+    assert refused.value.code == "already_recorded"
+    assert IncidentDiscussion.objects.count() == 1
+
+
+def test_a_note_needs_words(open_incident, held_one_to_one, supervisor):
+    with pytest.raises(Invalid) as refused:
+        incidents.record_discussion(by=supervisor, session=held_one_to_one, incident=open_incident, note=" ")
+    assert refused.value.field == "note"
+
+
+def test_the_reflective_note_lets_the_incident_close(open_incident, held_one_to_one, supervisor, coordinator):
+    incidents.transition_incident(by=coordinator, incident=open_incident, to="action_agreed", note="Plan.")
+    incidents.record_discussion(by=supervisor, session=held_one_to_one, incident=open_incident, note="Reflected.")
+    closed = incidents.transition_incident(
+        by=coordinator, incident=open_incident, to="closed", note="Resolved.", now=timezone.now() + timedelta(seconds=1)
+    )
+    assert closed.status == "closed"
+
+
+def test_a_reflective_note_is_read_by_coordinators_and_the_sessions_parties_only(
+    partner, mentor, held_one_to_one, supervisor, coordinator, licensor
+):
+    from supervision.incidents_querysets import may_read_reflection
+    from tests.incidents.factories import IncidentDiscussionFactory
+
+    discussion = IncidentDiscussionFactory(
+        partner=partner,
+        incident=BoundaryIncidentFactory(partner=partner, mentor=mentor, escalated=True),
+        session=held_one_to_one,
+    )
+    another_reporter = user_with_role(Role.MENTOR, partner)
+    assert [
+        may_read_reflection(discussion, user)
+        for user in (coordinator, supervisor, mentor.user, another_reporter, licensor)
+    ] == [True, True, True, False, False]
