@@ -3,15 +3,57 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from api import core
+from api import core, franchise, incidents, reminders, supervision_people, supervision_sessions, training
 
 router = DefaultRouter()
 router.register("partners", core.PartnerViewSet, basename="partner")
 router.register("memberships", core.MembershipViewSet, basename="membership")
 router.register("invitations", core.InvitationViewSet, basename="invitation")
+router.register("programmes", franchise.ProgrammeViewSet, basename="programme")
+router.register("licences", franchise.LicenceViewSet, basename="licence")
+router.register("boundary-rules", franchise.BoundaryRuleViewSet, basename="boundary-rule")
+router.register("people", supervision_people.PersonViewSet, basename="person")
+router.register("shadowing-logs", supervision_people.ShadowingLogViewSet, basename="shadowing-log")
+router.register("matches", supervision_people.MatchViewSet, basename="match")
+router.register("supervision-groups", supervision_sessions.SupervisionGroupViewSet, basename="supervision-group")
+router.register("supervision-sessions", supervision_sessions.SupervisionSessionViewSet, basename="supervision-session")
+router.register("supervision-series", supervision_sessions.SupervisionSeriesViewSet, basename="supervision-series")
+router.register("supervision-actions", supervision_sessions.SessionActionViewSet, basename="supervision-action")
+router.register("courses", training.CourseViewSet, basename="course")
+router.register("course-sessions", training.CourseSessionViewSet, basename="course-session")
+router.register("enrolments", training.EnrolmentViewSet, basename="enrolment")
+router.register("assessments", training.AssessmentViewSet, basename="assessment")
+router.register("certificates", training.CertificateViewSet, basename="certificate")
+router.register("accreditations", training.AccreditationViewSet, basename="accreditation")
+router.register("teaching-records", training.TeachingRecordViewSet, basename="teaching-record")
+router.register("cpd-records", training.CPDRecordViewSet, basename="cpd-record")
+router.register("reminders", reminders.ReminderViewSet, basename="reminder")
+router.register("incidents", incidents.IncidentViewSet, basename="incident")
+router.register("incident-actions", incidents.IncidentActionViewSet, basename="incident-action")
+router.register("incident-stats", incidents.IncidentStatsViewSet, basename="incident-stats")
 
 urlpatterns = [
     path("auth/token/", core.TokenView.as_view(), name="auth-token"),
     path("me/", core.MeView.as_view(), name="me"),
+    path("policy/baseline/", franchise.BaselinePolicyView.as_view(), name="policy-baseline"),
+    path("partners/<uuid:pk>/policy/", franchise.PartnerPolicyView.as_view(), name="partner-policy"),
+    path(
+        "partners/<uuid:pk>/policy/versions/", franchise.PolicyVersionListView.as_view(), name="partner-policy-versions"
+    ),
+    path(
+        "partners/<uuid:pk>/policy/acknowledge/",
+        franchise.AcknowledgePolicyView.as_view(),
+        name="partner-policy-acknowledge",
+    ),
+    path(
+        "partners/<uuid:pk>/policy/unacknowledged/",
+        franchise.UnacknowledgedView.as_view(),
+        name="partner-policy-unacknowledged",
+    ),
+    path(
+        "compliance/supervision/",
+        supervision_sessions.SupervisionComplianceView.as_view(),
+        name="compliance-supervision",
+    ),
     *router.urls,
 ]

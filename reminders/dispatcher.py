@@ -1,0 +1,235 @@
+"""The dispatcher: claims due reminders in batches, sends each, and marks each sent.
+
+How a reminder is sent once
+---------------------------
+1. *Claim.* In a short transaction the pass selects up to `batch_size` due,
+   pending, unclaimed rows — `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL,
+   so two dispatchers never wait for each other nor take the same row; on
+   SQLite the write transaction (BEGIN IMMEDIATE) serialises claimers — and
+   stamps them with this pass's token and a lease (`claimed_until`). The
+   stamping UPDATE repeats the "still claimable" condition, so a row is
+   claimed by one pass only, whatever the database.
+2. *Send, then mark.* Each message is sent on its own and marked sent at once
+   by a conditional UPDATE (`WHERE claimed_by = <this pass>`): the lock is not
+   held while talking to the mail server.
+3. *Crash.* A sender that dies leaves its claimed rows pending; their lease
+   runs out and the next pass takes them. The lease (TANDEM_REMINDER_LEASE_SECONDS,
+   600 s) is longer than the task's hard time limit, and a pass stops starting
+   new sends after half of it, so a lease never runs out under a sender that is
+   still alive.
+
+So in the normal path a reminder is sent at most once, and after a crash
+exactly once — except for the one message in flight when the sender died
+*after* the mail server accepted it and *before* the "sent" row committed (a
+window of one UPDATE): that message goes out a second time. Email cannot be
+sent and committed atomically; we keep the window to one message, never a
+batch.
+
+A failure to send one message retries it with exponential backoff
+(1, 2, 4, 8 minutes) and, on the MAX_ATTEMPTS-th failure, marks it failed
+with the error kept. A mail server that cannot be reached at all fails
+nothing: the claims are released and the next pass tries again.
+"""
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from reminders.messages import NothingToSend, build_message, load_subjects
+from reminders.models import Reminder
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 100
+MAX_ATTEMPTS = 5
+BACKOFF_BASE = timedelta(minutes=1)
+DEFAULT_LEASE_SECONDS = 600
+# A pass ends itself well inside the task's soft time limit (240 s).
+PASS_SECONDS = 180
+
+
+@dataclass
+class DispatchResult:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+
+    def as_dict(self):
+        return {"sent": self.sent, "retried": self.retried, "failed": self.failed, "cancelled": self.cancelled}
+
+
+def lease():
+    return timedelta(seconds=getattr(settings, "TANDEM_REMINDER_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+
+
+def backoff(attempts):
+    """The wait before attempt `attempts + 1`: 1, 2, 4, 8 … minutes."""
+    return BACKOFF_BASE * (2 ** max(attempts - 1, 0))
+
+
+def dispatch(*, now=None, batch_size=BATCH_SIZE, connection=None):
+    """One dispatcher pass: send the due reminders for up to PASS_SECONDS (and never beyond half the lease).
+
+    `now` fixes the clock (tests); by default each step reads the time afresh.
+    """
+    clock = (lambda: now) if now is not None else timezone.now
+    token = uuid.uuid4()
+    result = DispatchResult()
+    deadline = time.monotonic() + min(lease().total_seconds() / 2, PASS_SECONDS)
+    mail = _LazyConnection(connection)
+    try:
+        while time.monotonic() < deadline:
+            batch = claim(token, batch_size, clock())
+            if not batch:
+                break
+            _send_batch(batch, token, clock, mail, result, deadline)
+            if len(batch) < batch_size:
+                break
+    except MailServerUnavailable as exc:
+        logger.warning("Reminders not sent, the mail server is unavailable (next pass retries): %s", exc)
+    finally:
+        release(token)
+        mail.close()
+    if result.sent or result.failed or result.retried:
+        logger.info("Reminders dispatched: %s", result.as_dict())
+    return result
+
+
+def claim(token, limit, now):
+    """Claim up to `limit` due rows for the pass `token`; returns them (recipients and preferences loaded)."""
+    with transaction.atomic():
+        ids = list(
+            Reminder.objects.claimable(now)
+            .order_by("attempt_after", "pk")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return []
+        Reminder.objects.claimable(now).filter(pk__in=ids).update(claimed_by=token, claimed_until=now + lease())
+    return list(
+        Reminder.objects.filter(claimed_by=token, status=Reminder.Status.PENDING)
+        .select_related("recipient_user")
+        .with_switched_off()
+        .order_by("attempt_after", "pk")
+    )
+
+
+def release(token):
+    """Give back the rows this pass claimed but did not finish, for the next pass."""
+    return Reminder.objects.filter(claimed_by=token, status=Reminder.Status.PENDING).update(
+        claimed_by=None, claimed_until=None
+    )
+
+
+def _send_batch(batch, token, clock, mail, result, deadline):
+    subjects = load_subjects(batch)
+    for reminder in batch:
+        if time.monotonic() >= deadline:
+            return
+        now = clock()
+        if reminder.switched_off and not reminder.essential:
+            _cancel(reminder, token, "The recipient has switched this kind of reminder off.", result)
+            continue
+        if reminder.recipient_user_id is not None and not reminder.recipient_user.is_active:
+            _cancel(reminder, token, "The recipient's account is inactive.", result)
+            continue
+        try:
+            message = build_message(reminder, subjects.get((reminder.kind, reminder.subject_id)), now)
+        except NothingToSend as exc:
+            _cancel(reminder, token, str(exc), result)
+            continue
+        except Exception as exc:
+            logger.exception("Reminder %s could not be rendered", reminder.pk)
+            _record_failure(reminder, token, exc, now, result)
+            continue
+        try:
+            accepted = mail.send(message)
+        except MailServerUnavailable:
+            raise
+        except Exception as exc:
+            logger.warning("Reminder %s could not be sent: %s", reminder.pk, exc)
+            _record_failure(reminder, token, exc, clock(), result)
+            continue
+        if not accepted:
+            _record_failure(reminder, token, RuntimeError("The email backend accepted no message."), clock(), result)
+            continue
+        _mark_sent(reminder, token, clock(), result)
+
+
+def _mine(reminder, token):
+    return Reminder.objects.filter(pk=reminder.pk, claimed_by=token, status=Reminder.Status.PENDING)
+
+
+def _mark_sent(reminder, token, now, result):
+    updated = _mine(reminder, token).update(
+        status=Reminder.Status.SENT,
+        sent_at=now,
+        attempts=F("attempts") + 1,
+        last_error="",
+        claimed_by=None,
+        claimed_until=None,
+    )
+    if updated:
+        result.sent += 1
+    else:
+        # Only possible if this pass outlived its lease, which the deadline prevents.
+        logger.error("Reminder %s was sent but this pass no longer held it; it may be sent twice", reminder.pk)
+
+
+def _record_failure(reminder, token, exc, now, result):
+    attempts = reminder.attempts + 1
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    if attempts >= MAX_ATTEMPTS:
+        changes = {"status": Reminder.Status.FAILED}
+        result.failed += 1
+    else:
+        changes = {"attempt_after": now + backoff(attempts)}
+        result.retried += 1
+    _mine(reminder, token).update(attempts=attempts, last_error=error, claimed_by=None, claimed_until=None, **changes)
+
+
+def _cancel(reminder, token, reason, result):
+    if _mine(reminder, token).update(
+        status=Reminder.Status.CANCELLED, cancelled_reason=reason[:200], claimed_by=None, claimed_until=None
+    ):
+        result.cancelled += 1
+
+
+class MailServerUnavailable(Exception):
+    """The mail connection could not be opened: no message is at fault, so none is charged an attempt."""
+
+
+class _LazyConnection:
+    """One mail connection per pass, opened at the first message (a pass with nothing due opens none)."""
+
+    def __init__(self, connection=None):
+        self._connection = connection
+        self._opened = False
+
+    def send(self, message):
+        if not self._opened:
+            self._connection = self._connection or get_connection()
+            try:
+                self._connection.open()
+            except Exception as exc:
+                raise MailServerUnavailable(str(exc)) from exc
+            self._opened = True
+        message.connection = self._connection
+        return self._connection.send_messages([message])
+
+    def close(self):
+        if self._opened:
+            try:
+                self._connection.close()
+            except Exception:
+                logger.warning("Closing the mail connection failed", exc_info=True)

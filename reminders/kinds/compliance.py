@@ -1,0 +1,135 @@
+"""Supervision overdue: to the mentor once per overdue spell, and a daily digest to each coordinator.
+
+Both read supervision.compliance.supervision_compliance(), the queryset the
+compliance endpoint lists, so a reminder and the list never disagree.
+A coordinator gets one message a day listing every overdue mentor of their
+partner — never one message per mentor.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from franchise.models import Partner
+from reminders.messages import content, site_link
+from reminders.models import Kind, Reminder
+from reminders.planner import (
+    CATCH_UP,
+    coordinators_of,
+    insert,
+    morning_of,
+    planner,
+    reachable,
+    reminder_row,
+    subject_type,
+)
+from supervision.compliance import State, supervision_compliance
+from supervision.models import Person
+
+MENTOR, DIGEST = Kind.SUPERVISION_OVERDUE, Kind.SUPERVISION_OVERDUE_DIGEST
+
+
+@planner(MENTOR)
+def plan_supervision_overdue(now):
+    """Active mentors who became overdue in the last week: one row each, keyed by the due date they missed
+    (a held session moves it, and a later spell gets a reminder of its own)."""
+    today = timezone.localdate(now)
+    person_type = subject_type(Person)
+    # A mentor reminded in this spell already is not read again: that row was planned on or after the
+    # spell's due date, while a row of an earlier spell predates the session that ended it.
+    reminded = Reminder.objects.filter(
+        kind=MENTOR, subject_type=person_type, subject_id=OuterRef("pk"), created_at__date__gte=OuterRef("next_due_on")
+    )
+    overdue = (
+        supervision_compliance(now=now, today=today)
+        .filter(state=State.OVERDUE, next_due_on__gte=today - timedelta(days=CATCH_UP.days))
+        .exclude(Exists(reminded))
+    )
+    rows = [
+        reminder_row(
+            MENTOR,
+            subject_type=person_type,
+            subject_id=item["pk"],
+            partner_id=item["partner_id"],
+            due_at=now,
+            key=(item["pk"], item["next_due_on"].isoformat()),
+            user_id=item["user_id"],
+            email=item["email"],
+            details={"next_due_on": item["next_due_on"].isoformat()},
+        )
+        for item in reachable(overdue, MENTOR).values("pk", "partner_id", "user_id", "email", "next_due_on")
+    ]
+    return insert(MENTOR, rows, now=now)
+
+
+@planner(DIGEST)
+def plan_overdue_digest(now):
+    """One digest a day for each coordinator of a partner with at least one overdue mentor, due in the
+    morning (or now, when the sweep first finds the partner later in the day)."""
+    today = timezone.localdate(now)
+    partner_type = subject_type(Partner)
+    overdue_partners = supervision_compliance(now=now, today=today).filter(state=State.OVERDUE).values("partner_id")
+    rows = [
+        reminder_row(
+            DIGEST,
+            subject_type=partner_type,
+            subject_id=partner_id,
+            partner_id=partner_id,
+            due_at=max(morning_of(today, settings.TIME_ZONE), now),
+            key=(partner_id, today.isoformat()),
+            user_id=user_id,
+            details={"day": today.isoformat()},
+        )
+        for partner_id, user_id in coordinators_of(overdue_partners, DIGEST)
+    ]
+    return insert(DIGEST, rows, now=now)
+
+
+# --- what they say ------------------------------------------------------------------
+
+
+def _mentors_compliance(ids):
+    """The batch's mentors with their compliance figures, in one query; a person no longer an active
+    mentor (paused, exited) is absent, and their reminder is cancelled."""
+    return {
+        person.pk: person
+        for person in supervision_compliance(Person.objects.filter(pk__in=ids).select_related("partner"))
+    }
+
+
+@content(MENTOR, load=_mentors_compliance)
+def supervision_overdue(reminder, person, now):
+    if person.state != State.OVERDUE or person.next_due_on.isoformat() != reminder.details.get("next_due_on"):
+        return None  # supervised since
+    return {
+        "title": "Your supervision is overdue",
+        "person": person,
+        "last_supervised_on": person.last_supervised_on,
+        "next_due_on": person.next_due_on,
+        "interval_days": person.interval_days,
+    }
+
+
+def _partners(ids):
+    return Partner.objects.in_bulk(ids)
+
+
+@content(DIGEST, load=_partners)
+def supervision_overdue_digest(reminder, partner, now):
+    overdue = list(
+        supervision_compliance(Person.objects.filter(partner=partner), now=now)
+        .filter(state=State.OVERDUE)
+        .order_by("next_due_on", "name")
+    )
+    if not overdue:
+        return None
+    count = len(overdue)
+    return {
+        "title": f"{count} mentor{'s' if count != 1 else ''} overdue for supervision at {partner.name}",
+        "partner": partner,
+        "overdue": overdue,
+        "today": timezone.localdate(now),
+        "link": site_link("/api/v1/compliance/supervision/?state=overdue"),
+    }

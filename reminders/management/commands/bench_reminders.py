@@ -1,0 +1,193 @@
+"""Benchmark the planner and the dispatcher on a generated world, inside a transaction that is rolled back.
+
+    python manage.py bench_reminders --people 100000 --partners 100
+
+The world: each partner has a coordinator, an expiring licence, and `people /
+partners` active mentors with an email address and no login; every mentor is
+overdue for supervision and has a 1:1 session in the next hours (mentors paired
+as supervisor and supervisee), so each mentor is due one session reminder and
+one overdue reminder, and each coordinator a licence reminder and a digest.
+Prints, per planner kind, the rows inserted, rows per second and the number of
+queries; then the dispatcher's messages per second through a locmem-based
+email backend (rendered and handed over like any backend; the outbox is
+emptied as it goes so memory stays flat). Nothing is kept: the transaction is
+rolled back at the end.
+"""
+
+import time
+from datetime import timedelta
+
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from franchise.models import Licence, Membership, Partner, Programme, Role, User
+from reminders import dispatcher, planner
+from reminders.models import Reminder
+
+BATCH = 5000
+
+
+class CountingLocmemBackend(LocmemBackend):
+    """The locmem backend (each message is rendered to MIME as it would be for SMTP), emptying its outbox."""
+
+    sent = 0
+
+    def send_messages(self, messages):
+        count = super().send_messages(messages)
+        CountingLocmemBackend.sent += count
+        mail.outbox.clear()
+        return count
+
+
+class Rollback(Exception):
+    pass
+
+
+class Command(BaseCommand):
+    help = "Plan and dispatch reminders for a generated world (rolled back): rows/s, messages/s, queries per kind."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--people", type=int, default=100_000)
+        parser.add_argument("--partners", type=int, default=100)
+        parser.add_argument("--no-dispatch", action="store_true", help="Plan only.")
+
+    def handle(self, *args, people, partners, no_dispatch, **options):
+        if people < 2 * partners:
+            raise CommandError("Give each partner at least two people.")
+        try:
+            with transaction.atomic():
+                started = time.monotonic()
+                self._build(people, partners)
+                self.stdout.write(f"world: {people} people in {partners} partners, built in {_since(started)}")
+                self._plan()
+                if not no_dispatch:
+                    self._dispatch()
+                raise Rollback
+        except Rollback:
+            self.stdout.write("rolled back: nothing was kept")
+
+    # --- the world ----------------------------------------------------------------------
+
+    def _build(self, people, partners):
+        from supervision.models import MentorStatus, Person, SessionAttendance, SupervisionSession
+
+        now = timezone.now()
+        today = timezone.localdate()
+        tag = int(time.time())
+        programme = Programme.objects.create(name="Bench programme", code=f"BENCH-{tag}")
+        licensor = User.objects.create_user(f"bench-licensor-{tag}@example.org", None, name="Bench licensor")
+        Membership.objects.create(user=licensor, partner=None, role=Role.LICENSOR_ADMIN)
+        partner_rows = Partner.objects.bulk_create(
+            Partner(name=f"Bench partner {n}", slug=f"bench-{tag}-{n}", status=Partner.Status.ACTIVE)
+            for n in range(partners)
+        )
+        coordinators = User.objects.bulk_create(
+            User(email=f"bench-coordinator-{tag}-{n}@example.org", name=f"Coordinator {n}") for n in range(partners)
+        )
+        Membership.objects.bulk_create(
+            Membership(user=user, partner=partner, role=Role.COORDINATOR)
+            for user, partner in zip(coordinators, partner_rows, strict=True)
+        )
+        Licence.objects.bulk_create(
+            Licence(
+                partner=partner,
+                programme=programme,
+                reference=f"BENCH-{tag}-{n}",
+                starts_on=today - timedelta(days=300),
+                ends_on=today + timedelta(days=20),
+                status=Licence.Status.ACTIVE,
+            )
+            for n, partner in enumerate(partner_rows)
+        )
+        per_partner = people // partners
+        for partner in partner_rows:
+            mentors = Person.objects.bulk_create(
+                (
+                    Person(
+                        partner=partner,
+                        name=f"Mentor {n}",
+                        email=f"mentor-{n}-{partner.slug}@example.org",
+                        mentor_status=MentorStatus.ACTIVE,
+                    )
+                    for n in range(per_partner)
+                ),
+                batch_size=BATCH,
+            )
+            sessions = SupervisionSession.objects.bulk_create(
+                (
+                    SupervisionSession(
+                        partner=partner,
+                        kind=SupervisionSession.Kind.ONE_TO_ONE,
+                        supervisor=mentors[i],
+                        supervisee=mentors[i + 1],
+                        starts_at=now + timedelta(hours=2),
+                        ends_at=now + timedelta(hours=3),
+                        starts_on=today,
+                    )
+                    for i in range(0, per_partner - 1, 2)
+                ),
+                batch_size=BATCH,
+            )
+            SessionAttendance.objects.bulk_create(
+                (
+                    SessionAttendance(partner=partner, session=session, person_id=person_id)
+                    for session in sessions
+                    for person_id in (session.supervisor_id, session.supervisee_id)
+                ),
+                batch_size=BATCH,
+            )
+        # Active for 45 days and never supervised: overdue by three days on the baseline's 42.
+        Person.objects.filter(partner__in=partner_rows).update(created_at=now - timedelta(days=45))
+
+    # --- planner ------------------------------------------------------------------------
+
+    def _plan(self):
+        now = timezone.now()
+        self.stdout.write(f"{'planner kind':<28} {'rows':>8} {'seconds':>8} {'rows/s':>9} {'queries':>8}")
+        total_rows, total_seconds = 0, 0.0
+        for kind in sorted(planner.PLANNERS):
+            with CaptureQueriesContext(connection) as queries:
+                started = time.monotonic()
+                inserted = planner.plan(now, kinds={kind})[kind]
+                seconds = time.monotonic() - started
+            total_rows += inserted
+            total_seconds += seconds
+            self.stdout.write(
+                f"{kind:<28} {inserted:>8} {seconds:>8.2f} {_rate(inserted, seconds):>9} {len(queries):>8}"
+            )
+        self.stdout.write(
+            f"{'all kinds':<28} {total_rows:>8} {total_seconds:>8.2f} {_rate(total_rows, total_seconds):>9}"
+        )
+        started = time.monotonic()
+        again = sum(planner.plan(timezone.now()).values())
+        self.stdout.write(f"planning again inserted {again} rows in {_since(started)} (every key exists)")
+
+    # --- dispatcher ---------------------------------------------------------------------
+
+    def _dispatch(self):
+        due = Reminder.objects.claimable(timezone.now()).count()
+        CountingLocmemBackend.sent = 0
+        mail.outbox = []
+        started = time.monotonic()
+        passes = 0
+        while Reminder.objects.claimable(timezone.now()).exists():
+            dispatcher.dispatch(connection=CountingLocmemBackend())
+            passes += 1
+        seconds = time.monotonic() - started
+        sent = CountingLocmemBackend.sent
+        self.stdout.write(
+            f"dispatcher: {sent} of {due} due messages sent in {seconds:.1f} s ({passes} passes): "
+            f"{_rate(sent, seconds)} messages/s"
+        )
+
+
+def _rate(count, seconds):
+    return f"{count / seconds:,.0f}" if seconds > 0 else "-"
+
+
+def _since(started):
+    return f"{time.monotonic() - started:.1f} s"
