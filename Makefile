@@ -3,25 +3,33 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# `make run` is for development: DEBUG on (throwaway SECRET_KEY, local hosts, file email backend).
+DEV := DEBUG=1
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint venv clean
 
+# Rebuilt whenever a pin changes; the stamp is written only after pip succeeded.
 $(STAMP): requirements/base.txt requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/dev.txt
 	touch $(STAMP)
 
+venv: $(STAMP)
+
+# Honcho runs the processes of Procfile.dev from the venv (PATH) and, on Ctrl-C,
+# stops all three; it exits as soon as any one of them dies.
 run: $(STAMP)
 	mkdir -p var/mail
-	DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	DEBUG=1 $(BIN)/python manage.py seed_demo --if-empty
-	DEBUG=1 $(BIN)/honcho -f Procfile.dev start
+	$(DEV) $(BIN)/python manage.py migrate --noinput
+	$(DEV) $(BIN)/python manage.py seed_demo --if-empty
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(DEV) $(BIN)/honcho -f Procfile.dev start
 
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf $(VENV) var staticfiles
