@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # `make run` is for development: DEBUG on (throwaway SECRET_KEY, local hosts, file email backend).
 DEV := DEBUG=1
 
-.PHONY: run test lint venv clean
+.PHONY: run test lint bench venv clean
 
 # Rebuilt whenever a pin changes; the stamp is written only after pip succeeded.
 $(STAMP): requirements/base.txt requirements/dev.txt
@@ -24,8 +24,17 @@ run: $(STAMP)
 	$(DEV) $(BIN)/python manage.py seed_demo --if-empty
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(DEV) $(BIN)/honcho -f Procfile.dev start
 
+# One xdist worker per core: the suite is database-bound and each worker has its own test database.
+PYTEST_ARGS ?= -n auto
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Benchmarks print figures; they assert nothing. Point DATABASE_URL at PostgreSQL to measure production.
+bench: $(STAMP)
+	mkdir -p var
+	$(DEV) $(BIN)/python manage.py migrate --noinput -v0
+	$(DEV) $(BIN)/python manage.py bench_compliance --mentors 10000
+	$(DEV) $(BIN)/python manage.py bench_reminders --people 100000 --partners 100
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

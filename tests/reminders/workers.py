@@ -122,7 +122,12 @@ def worker_env(*, broker_url, mail_dir, var_dir, **extra):
     return env
 
 
-def celery_worker(name, *, queue=None, concurrency=1, beat=False, env, log_dir):
+# What `restart: unless-stopped` does for the worker container in docker-compose.yml.
+RESTART_LOOP = 'while true; do "$@"; echo "supervisor: worker exited with status $?, restarting"; sleep 1; done'
+
+
+def celery_worker(name, *, queue=None, concurrency=1, beat=False, restart=False, env, log_dir):
+    """A Celery worker process; with `restart`, kept running by a loop as the container runtime keeps it."""
     args = [
         str(BIN / "celery"),
         "-A",
@@ -141,6 +146,8 @@ def celery_worker(name, *, queue=None, concurrency=1, beat=False, env, log_dir):
         args += ["-Q", queue]
     if beat:
         args += ["-B", "-s", str(Path(log_dir) / f"{name}-beat-schedule")]
+    if restart:
+        args = ["bash", "-c", RESTART_LOOP, "supervisor", *args]
     return Process(name, args, env=env, log_path=Path(log_dir) / f"{name}.log")
 
 
