@@ -451,7 +451,9 @@ def anonymise_incidents(incident_ids, *, now=None):
         partners = dict(BoundaryIncident.objects.filter(pk__in=ids).values_list("pk", "partner_id"))
         IncidentAccess.objects.bulk_create(
             [
-                IncidentAccess(partner_id=partners[pk], incident_id=pk, user=None, at=now, action=AccessAction.ANONYMISE)
+                IncidentAccess(
+                    partner_id=partners[pk], incident_id=pk, user=None, at=now, action=AccessAction.ANONYMISE
+                )
                 for pk in ids
             ]
         )
