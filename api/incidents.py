@@ -272,8 +272,9 @@ class IncidentViewSet(ScopedViewSet):
     )
     @action(detail=False, methods=["get"], filterset_class=None)
     def agenda(self, request):
-        """The open incidents (safeguarding matters aside) about the supervisee of a 1:1 session, for the
-        session's supervisor and the partner's coordinators."""
+        """The open incidents (safeguarding matters aside) on a session's agenda: a 1:1's supervisee's, for
+        the supervisor and the partner's coordinators; a peer-group session's members', for each member's own
+        coordinators only."""
         query = AgendaQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         session = SupervisionSession.objects.visible_to(request.user).filter(pk=query.validated_data["session"]).first()

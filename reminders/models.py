@@ -112,7 +112,9 @@ class Reminder(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "attempt_after"], name="reminder_claimable"),
+            # The dispatcher's claim: pending rows in (attempt_after, id) order, read from the index
+            # without a sort even when thousands of rows share one due time (a morning's digests).
+            models.Index(fields=["attempt_after", "id"], condition=Q(status="pending"), name="reminder_claimable"),
             models.Index(fields=["subject_type", "subject_id", "status"], name="reminder_subject"),
             models.Index(fields=["kind", "created_at"], name="reminder_planned"),
         ]

@@ -17,7 +17,7 @@ from franchise.models import BoundaryRule
 from franchise.policy import effective_policy
 from franchise.tenancy import COORDINATOR, MENTOR, SUPERVISOR, TRAINER, access_for, require_role
 from supervision import signals
-from supervision.incidents_querysets import incidents_for_agenda, may_read_agenda
+from supervision.incidents_querysets import may_read_agenda, readable_agenda
 from supervision.models import (
     BoundaryIncident,
     IncidentAccess,
@@ -61,7 +61,7 @@ def agenda_for(*, by, session):
     """The incidents on `session`'s agenda, for its supervisor and the partner's coordinators only."""
     if not may_read_agenda(session, by):
         raise NotPermitted("Only the session's supervisor and the partner's coordinators see its incident agenda.")
-    return incidents_for_agenda(session)
+    return readable_agenda(session, by)
 
 
 # --- reporting ------------------------------------------------------------------------
@@ -373,7 +373,7 @@ def record_discussion(*, by, session, incident, note, now=None):
     if not may_read_agenda(session, by):
         raise NotPermitted("Only the session's supervisor or the partner's coordinators record what it discussed.")
     incident_id = getattr(incident, "pk", incident)
-    incident = incidents_for_agenda(session).filter(pk=incident_id).select_for_update().first()
+    incident = readable_agenda(session, by).filter(pk=incident_id).select_for_update().first()
     if incident is None:
         raise Invalid("This incident is not on the agenda of that session.", field="incident", code="not_on_agenda")
     if session.starts_at > now:

@@ -84,25 +84,26 @@ class IncidentPartQuerySet(TenantQuerySet):
 def incidents_for_agenda(session):
     """The open incidents on a supervision session's agenda.
 
-    Incidents feed supervision: an open incident about the supervisee of a 1:1
-    session is on the agenda of the mentor's sessions — the next one first —
-    until the incident is closed. (A session already held keeps it too, so that
-    an incident disclosed in supervision and reported afterwards can have its
-    reflective note recorded against that session.) Safeguarding matters never
-    are (they go to the safeguarding lead, not to peer supervision), and group
-    sessions carry none, so that other members of a group never learn of an
-    incident. Who may read the agenda is the caller's check (the session's
-    supervisor or the partner's coordinators), not this selector's.
+    Incidents feed supervision: an open incident about a mentor is on the
+    agenda of the mentor's sessions — the next one first — until the incident
+    is closed: the mentor's 1:1s, and the peer-group sessions the mentor is
+    invited to. (A session already held keeps it too, so that an incident
+    disclosed in supervision and reported afterwards can have its reflective
+    note recorded against that session.) Safeguarding matters never are (they
+    go to the safeguarding lead, not to peer supervision). Who reads which
+    part is `readable_agenda`'s business, not this selector's: a group's
+    members and facilitator never read each other's incidents.
     """
     incident = _incident_model()
-    if session.kind != ONE_TO_ONE or session.status == CANCELLED or session.supervisee_id is None:
+    if session.status == CANCELLED:
         return incident.objects.none()
-    return (
-        incident.objects.open()
-        .not_safeguarding()
-        .filter(partner_id=session.partner_id, mentor_id=session.supervisee_id)
-        .order_by("occurred_at")
-    )
+    if session.kind == ONE_TO_ONE:
+        if session.supervisee_id is None:
+            return incident.objects.none()
+        about = Q(partner_id=session.partner_id, mentor_id=session.supervisee_id)
+    else:
+        about = Q(mentor_id__in=session.attendances.values("person_id"))
+    return incident.objects.open().not_safeguarding().filter(about).order_by("occurred_at")
 
 
 def is_on_agenda(incident, session):
@@ -110,14 +111,26 @@ def is_on_agenda(incident, session):
 
 
 def may_read_agenda(session, user):
-    """May `user` read `session`'s incident agenda? The session's supervisor or the partner's coordinators."""
+    """May `user` read `session`'s incident agenda? A 1:1's supervisor and the partner's coordinators; for a
+    peer-group session, coordinators only (each reads their own partner's members' incidents)."""
     access = access_for(user)
+    if session.kind != ONE_TO_ONE:
+        return bool(access.partner_ids([COORDINATOR]))
     if access.has_role(session.partner_id, (COORDINATOR,)):
         return True
     if session.partner_id not in access.roles_by_partner:
         return False
     supervisor = getattr(session, "supervisor", None)
     return supervisor is not None and supervisor.user_id is not None and supervisor.user_id == user.pk
+
+
+def readable_agenda(session, user):
+    """The part of `session`'s agenda that `user` (who passed may_read_agenda) reads. A peer group may
+    gather members of several partners: each coordinator sees their own partner's incidents only."""
+    agenda = incidents_for_agenda(session)
+    if session.kind != ONE_TO_ONE:
+        agenda = agenda.filter(partner_id__in=access_for(user).partner_ids([COORDINATOR]))
+    return agenda
 
 
 def may_read_reflection(discussion, user):
@@ -140,4 +153,5 @@ __all__ = [
     "incidents_for_agenda",
     "is_on_agenda",
     "may_read_agenda",
+    "readable_agenda",
 ]

@@ -1,4 +1,4 @@
-"""Incidents feed supervision: the agenda of a mentor's 1:1, and the reflective note recorded there."""
+"""Incidents feed supervision: the agenda of a mentor's 1:1s and group sessions, and the reflective note."""
 
 from datetime import timedelta
 
@@ -35,13 +35,74 @@ def test_an_incident_about_another_mentor_is_not_on_the_agenda(partner, one_to_o
     assert list(incidents_for_agenda(one_to_one)) == []
 
 
-def test_group_sessions_and_cancelled_sessions_carry_no_incident(partner, mentor, supervisor_person):
+def test_a_cancelled_session_carries_no_incident(partner, mentor, supervisor_person):
     BoundaryIncidentFactory(partner=partner, mentor=mentor)
-    group = SupervisionSessionFactory(partner=partner, group_session=True)
     cancelled = SupervisionSessionFactory(
         partner=partner, supervisor=supervisor_person, supervisee=mentor, cancelled=True
     )
-    assert list(incidents_for_agenda(group)) == list(incidents_for_agenda(cancelled)) == []
+    assert list(incidents_for_agenda(cancelled)) == []
+
+
+# --- peer-group sessions ----------------------------------------------------------------
+
+
+@pytest.fixture
+def group_session(partner):
+    return SupervisionSessionFactory(partner=partner, group_session=True)
+
+
+def _a_member(session):
+    return session.attendances.select_related("person__user").first().person
+
+
+def test_a_members_open_incident_is_on_the_agenda_of_their_group_session(partner, group_session):
+    member = _a_member(group_session)
+    incident = BoundaryIncidentFactory(partner=partner, mentor=member, under_review=True)
+    BoundaryIncidentFactory(partner=partner)  # about someone who is not in the group
+    assert list(incidents_for_agenda(group_session)) == [incident]
+
+
+def test_only_coordinators_read_a_group_sessions_agenda_never_the_members(partner, group_session, coordinator):
+    member = _a_member(group_session)
+    BoundaryIncidentFactory(partner=partner, mentor=member)
+    assert incidents.agenda_for(by=coordinator, session=group_session).count() == 1
+    other_members = [a.person for a in group_session.attendances.select_related("person__user") if a.person != member]
+    outsiders = [user_with_role(Role.SUPERVISOR, partner), user_with_role(Role.MENTOR, partner)]
+    outsiders += [person.user for person in other_members if person.user is not None]
+    for outsider in outsiders:
+        with pytest.raises(NotPermitted):
+            incidents.agenda_for(by=outsider, session=group_session)
+
+
+def test_in_a_group_across_partners_each_coordinator_reads_only_their_own_members_incidents(
+    partner, other_partner, group_session, coordinator, other_coordinator
+):
+    from tests.supervision.factories import PersonFactory
+    from tests.supervision_sessions.factories import SessionAttendanceFactory
+
+    guest = PersonFactory(partner=other_partner, active_mentor=True)
+    SessionAttendanceFactory(partner=partner, session=group_session, person=guest)
+    ours = BoundaryIncidentFactory(partner=partner, mentor=_a_member(group_session))
+    theirs = BoundaryIncidentFactory(partner=other_partner, mentor=guest)
+
+    assert list(incidents.agenda_for(by=coordinator, session=group_session)) == [ours]
+    assert list(incidents.agenda_for(by=other_coordinator, session=group_session)) == [theirs]
+    with pytest.raises(Invalid):
+        incidents.record_discussion(by=coordinator, session=group_session, incident=theirs, note="Not ours.")
+
+
+def test_a_coordinator_records_the_reflective_note_of_a_held_group_session(partner, coordinator):
+    from supervision.incidents_querysets import may_read_reflection
+
+    held = SupervisionSessionFactory(partner=partner, group_session=True, held=True)
+    member = _a_member(held)
+    incident = BoundaryIncidentFactory(partner=partner, mentor=member, under_review=True)
+
+    discussion = incidents.record_discussion(by=coordinator, session=held, incident=incident, note="Reflected.")
+
+    assert discussion.session == held
+    assert may_read_reflection(discussion, coordinator)
+    assert member.user is None or not may_read_reflection(discussion, member.user)
 
 
 def test_the_agenda_is_for_the_sessions_supervisor_and_the_coordinators(
