@@ -63,6 +63,10 @@ class DispatchResult:
     failed: int = 0
     cancelled: int = 0
 
+    @property
+    def handled(self):
+        return self.sent + self.retried + self.failed + self.cancelled
+
     def as_dict(self):
         return {"sent": self.sent, "retried": self.retried, "failed": self.failed, "cancelled": self.cancelled}
 
@@ -76,8 +80,9 @@ def backoff(attempts):
     return BACKOFF_BASE * (2 ** max(attempts - 1, 0))
 
 
-def dispatch(*, now=None, batch_size=BATCH_SIZE, connection=None):
-    """One dispatcher pass: send the due reminders for up to PASS_SECONDS (and never beyond half the lease).
+def dispatch(*, now=None, batch_size=BATCH_SIZE, connection=None, max_messages=None):
+    """One dispatcher pass: send the due reminders for up to PASS_SECONDS (and never beyond half the lease),
+    claiming no more batches once `max_messages` reminders were handled.
 
     `now` fixes the clock (tests); by default each step reads the time afresh.
     """
@@ -88,6 +93,8 @@ def dispatch(*, now=None, batch_size=BATCH_SIZE, connection=None):
     mail = _LazyConnection(connection)
     try:
         while time.monotonic() < deadline:
+            if max_messages is not None and result.handled >= max_messages:
+                break
             batch = claim(token, batch_size, clock())
             if not batch:
                 break

@@ -222,3 +222,14 @@ def test_planned_licence_reminders_are_sent_by_the_next_pass(partner, coordinato
     assert sorted(m.to[0] for m in mail.outbox) == ["coord@example.org", "licensor@example.org"]
     licensor_copy = next(m for m in mail.outbox if m.to == ["licensor@example.org"])
     assert "Renew or extend it" in licensor_copy.body
+
+
+def test_a_pass_with_a_message_budget_claims_no_batch_beyond_it_and_leaves_the_rest_pending(partner, coordinator):
+    for _ in range(5):
+        _licence_reminder(partner, recipient_user=coordinator)
+
+    first = dispatcher.dispatch(batch_size=2, max_messages=3)
+
+    assert first.sent == 4  # two whole batches: the budget was not yet spent when the second was claimed
+    assert Reminder.objects.filter(status=Reminder.Status.PENDING, claimed_by__isnull=True).count() == 1
+    assert dispatcher.dispatch(batch_size=2, max_messages=3).sent == 1
