@@ -118,18 +118,20 @@ def test_a_held_group_session_attended_counts(mentor):
 
 
 def test_a_mentor_never_supervised_is_due_an_interval_after_becoming_active(mentor):
+    activated_at = timezone.now() - timedelta(days=30)
     PersonTransitionFactory(
         partner=mentor.partner,
         person=mentor,
         from_status="shadowing",
         to_status="active",
-        at=timezone.now() - timedelta(days=30),
+        at=activated_at,
     )
 
     row = _row(mentor)
 
     assert row.last_supervised_on is None
-    assert row.next_due_on == _today() - timedelta(days=2)
+    # Counted from the local date of activation (30 days ago may be another wall-clock date across a clock change).
+    assert row.next_due_on == timezone.localdate(activated_at) + timedelta(days=28)
     assert row.state == "overdue"
 
 
