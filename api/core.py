@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from api.base import LicensorWrites, ScopedListDestroyViewSet, ScopedViewSet
 from api.fields import TargetPartnerField
+from api.throttles import FailedLoginThrottle
 from franchise import services
 from franchise.models import Invitation, Membership, Partner, Role
 
@@ -29,6 +30,7 @@ class TokenRequestSerializer(serializers.Serializer):
 class TokenView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
+    throttle_classes = [FailedLoginThrottle]
 
     def get_authenticate_header(self, request):
         # Wrong credentials are a 401 (API.md), which DRF only sends with a challenge.
@@ -46,6 +48,7 @@ class TokenView(APIView):
             request, username=serializer.validated_data["username"], password=serializer.validated_data["password"]
         )
         if user is None:
+            FailedLoginThrottle().record_failure(request, self)
             raise AuthenticationFailed("Unable to log in with these credentials.")
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

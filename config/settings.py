@@ -152,8 +152,12 @@ REST_FRAMEWORK = {
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    # Scoped rates for the few routes that answer without a login (per client address).
-    "DEFAULT_THROTTLE_RATES": {"certificate_verify": env.string("TANDEM_CERTIFICATE_VERIFY_RATE", "30/minute")},
+    # Rates for the few routes that answer without a login: certificate checks per client address,
+    # failed token logins per account (api.throttles.FailedLoginThrottle).
+    "DEFAULT_THROTTLE_RATES": {
+        "certificate_verify": env.string("TANDEM_CERTIFICATE_VERIFY_RATE", "30/minute"),
+        "login_failures": env.string("TANDEM_LOGIN_FAILURE_RATE", "10/hour"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {

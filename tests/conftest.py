@@ -18,6 +18,9 @@ REQUIRE_SERVICES = os.environ.get("TANDEM_REQUIRE_SERVICES", "").lower() in {"1"
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
+    from django.core.cache import cache
+
+    cache.clear()  # throttles count in the cache: one test's attempts must not refuse another's
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.TANDEM_SITE_URL = "https://tandem.test"

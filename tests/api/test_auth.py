@@ -4,6 +4,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from api.throttles import FailedLoginThrottle
 from franchise.models import Role
 from tests.factories import MembershipFactory, PartnerFactory, user_with_role
 
@@ -108,3 +109,46 @@ def test_a_user_with_roles_in_two_partners_sees_both_in_me(client_for, partner, 
         (partner.name, "mentor"),
         (other_partner.name, "supervisor"),
     }
+
+
+# --- password guessing ----------------------------------------------------------------
+
+TOKEN_URL = "/api/v1/auth/token/"
+RIGHT = {"username": "coord@example.org", "password": "correct-horse-battery"}
+WRONG = {"username": "coord@example.org", "password": "a-guess"}
+
+
+def allow_failures(monkeypatch, count):
+    # DRF reads the rates into the throttle class when it is imported, not per request.
+    monkeypatch.setattr(FailedLoginThrottle, "THROTTLE_RATES", {"login_failures": f"{count}/hour"})
+
+
+def test_after_too_many_failed_logins_an_account_is_refused_even_the_right_password(api, coordinator, monkeypatch):
+    allow_failures(monkeypatch, 3)
+    for _ in range(3):
+        assert api.post(TOKEN_URL, WRONG).status_code == 401
+
+    # Guessers rotate addresses and letter case: the count is the account's.
+    refused = api.post(TOKEN_URL, {**RIGHT, "username": " COORD@example.org"}, REMOTE_ADDR="203.0.113.9")
+
+    assert refused.status_code == 429
+    assert "detail" in refused.json()
+    assert int(refused["Retry-After"]) > 0
+    assert not Token.objects.filter(user=coordinator).exists()
+
+
+def test_failed_logins_for_one_account_do_not_refuse_another(api, coordinator, partner, monkeypatch):
+    allow_failures(monkeypatch, 2)
+    user_with_role(Role.TRAINER, partner, email="trainer@example.org", password="another-horse-battery")
+    for _ in range(2):
+        api.post(TOKEN_URL, WRONG)
+
+    response = api.post(TOKEN_URL, {"username": "trainer@example.org", "password": "another-horse-battery"})
+
+    assert response.status_code == 200
+
+
+def test_successful_logins_are_not_counted(api, coordinator, monkeypatch):
+    allow_failures(monkeypatch, 2)
+    statuses = [api.post(TOKEN_URL, RIGHT).status_code for _ in range(5)]
+    assert statuses == [200] * 5
