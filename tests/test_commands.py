@@ -1,6 +1,7 @@
 """Management commands: create_licensor_admin and seed_demo."""
 
 import io
+import os
 import re
 
 import pytest
@@ -141,3 +142,19 @@ def test_seed_demo_does_not_load_twice(db):
     users = User.objects.count()
     _run("seed_demo")
     assert User.objects.count() == users
+
+
+def test_manage_py_without_a_required_setting_names_it_instead_of_failing_elsewhere():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}  # neither DEBUG nor SECRET_KEY
+    result = subprocess.run(  # noqa: S603 - our own manage.py
+        [sys.executable, "manage.py", "check"], cwd=root, env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 1
+    assert "SECRET_KEY is required" in result.stderr
+    assert "Traceback" not in result.stderr
