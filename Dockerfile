@@ -29,5 +29,7 @@ EXPOSE 8000
 # Workers: WEB_CONCURRENCY (gunicorn reads it itself). The timeout outlasts the
 # database's statement timeout (30 s), so a slow query ends as an error, not a killed worker.
 # No control socket: it would be written under a home directory the app user cannot write.
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-tmp-dir", "/dev/shm", \
+# config/gunicorn_conf.py leaves out the Server header gunicorn would send.
+CMD ["gunicorn", "config.wsgi:application", "--config", "config/gunicorn_conf.py", "--bind", "0.0.0.0:8000", \
+     "--worker-tmp-dir", "/dev/shm", \
      "--timeout", "60", "--graceful-timeout", "30", "--access-logfile", "-", "--no-control-socket"]

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # `make run` is for development: DEBUG on (throwaway SECRET_KEY, local hosts, file email backend).
 DEV := DEBUG=1
 
-.PHONY: run test lint bench venv clean
+.PHONY: run test lint bench fuzz venv clean
 
 # Rebuilt whenever a pin changes; the stamp is written only after pip succeeded.
 $(STAMP): requirements/base.txt requirements/dev.txt
@@ -38,6 +38,12 @@ bench: $(STAMP)
 	$(BENCH) $(BIN)/python manage.py migrate --noinput -v0
 	$(BENCH) $(BIN)/python manage.py bench_compliance --mentors 10000
 	$(BENCH) $(BIN)/python manage.py bench_reminders --people 100000 --partners 100
+
+# Schemathesis against a server of its own (.ci/fuzz, which CI runs too): every operation as a coordinator and as a
+# licensor admin; fails on a 5xx or an answer the OpenAPI schema does not describe. SQLite in a throwaway directory,
+# or FUZZ_DATABASE_URL=postgres://… (a database it may empty).
+fuzz: $(STAMP)
+	bash .ci/fuzz
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

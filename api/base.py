@@ -5,6 +5,7 @@ from django_filters import filters as django_filters
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, permissions, viewsets
 
+from api.fields import OffsetDateTimeFormField
 from franchise.tenancy import access_for
 
 
@@ -21,6 +22,10 @@ class ScopedFilterBackend(DjangoFilterBackend):
             return None
         # filterset.filters is the instance's own deep copy, so this changes nothing shared.
         for filter_ in filterset.filters.values():
+            if isinstance(filter_, django_filters.DateTimeFilter):
+                # ?starts_after= with its UTC offset, and within the years the database can hold: a 400
+                # naming the parameter rather than a naive guess or an OverflowError.
+                filter_.field_class = OffsetDateTimeFormField
             if not isinstance(filter_, (django_filters.ModelChoiceFilter, django_filters.ModelMultipleChoiceFilter)):
                 continue
             choices = filter_.queryset
@@ -45,6 +50,12 @@ class ScopedViewSetMixin:
         if not hasattr(queryset, "visible_to"):
             raise ImproperlyConfigured(f"{type(self).__name__}: {queryset.model.__name__} has no visible_to(user).")
         return queryset.visible_to(self.request.user)
+
+    def get_object(self):
+        obj = super().get_object()
+        # Kept for api.exceptions: once the caller has seen the object, a refused write on it is a 403.
+        self.visible_object = obj
+        return obj
 
 
 class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):

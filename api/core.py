@@ -6,7 +6,6 @@ from django.contrib.auth import authenticate
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
@@ -15,16 +14,25 @@ from rest_framework.views import APIView
 
 from api.base import LicensorWrites, ScopedListDestroyViewSet, ScopedViewSet
 from api.fields import TargetPartnerField
-from api.throttles import FailedLoginThrottle
-from franchise import services
+from api.throttles import FailedLoginThrottle, InvitationPasswordThrottle
+from franchise import services, tokens, two_factor
+from franchise.errors import Invalid
 from franchise.models import Invitation, Membership, Partner, Role
 
 # --- auth and me ----------------------------------------------------------------
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(help_text="The user's email address.")
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    # Bounded as an email address is: the account is looked up case-insensitively (a LIKE on SQLite, which
+    # refuses a pattern of 50,000 characters with a 500).
+    username = serializers.CharField(max_length=254, help_text="The user's email address.")
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False, max_length=4096)
+    otp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        help_text="With two-factor sign-in: the code the authenticator app shows, or an unused recovery code.",
+    )
 
 
 class TokenView(APIView):
@@ -38,7 +46,16 @@ class TokenView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        responses={
+            200: inline_serializer(
+                "TokenResponse",
+                {
+                    "token": serializers.CharField(help_text="Shown this once: only a hash of it is stored."),
+                    "expiry": serializers.DateTimeField(help_text="When the token stops working."),
+                },
+            ),
+            400: OpenApiResponse(description='Invalid input, or a two-factor code missing or wrong: `{"otp": [...]}`'),
+        },
         auth=[],
     )
     def post(self, request):
@@ -50,12 +67,20 @@ class TokenView(APIView):
         if user is None:
             FailedLoginThrottle().record_failure(request, self)
             raise AuthenticationFailed("Unable to log in with these credentials.")
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        try:
+            two_factor.check_sign_in(user, serializer.validated_data.get("otp", ""))
+        except Invalid as exc:
+            # A missing code is the first step of a two-step client; a wrong one is a guess.
+            if exc.code == "otp_invalid":
+                FailedLoginThrottle().record_failure(request, self)
+            raise
+        token, key = tokens.issue_token(user)
+        FailedLoginThrottle().record_success(request, self)
+        return Response({"token": key, "expiry": token.expiry})
 
 
 class MembershipSummarySerializer(serializers.ModelSerializer):
-    partner_name = serializers.CharField(source="partner.name", default=None, read_only=True)
+    partner_name = serializers.CharField(source="partner.name", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = Membership
@@ -123,7 +148,7 @@ class PartnerViewSet(ScopedViewSet):
 class MembershipSerializer(serializers.ModelSerializer):
     email = serializers.EmailField(source="user.email", read_only=True)
     name = serializers.CharField(source="user.name", read_only=True)
-    partner_name = serializers.CharField(source="partner.name", default=None, read_only=True)
+    partner_name = serializers.CharField(source="partner.name", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = Membership
@@ -170,9 +195,9 @@ class InvitationSerializer(serializers.ModelSerializer):
 
 
 class AcceptInvitationSerializer(serializers.Serializer):
-    token = serializers.CharField()
-    name = serializers.CharField(required=False, allow_blank=True, default="")
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    token = serializers.CharField(max_length=200)
+    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False, max_length=4096)
 
 
 class InvitationViewSet(ScopedViewSet):
@@ -197,16 +222,33 @@ class InvitationViewSet(ScopedViewSet):
 
     @extend_schema(
         request=AcceptInvitationSerializer,
-        responses={201: MeSerializer, 400: OpenApiResponse(description="Invalid, used or expired token")},
+        responses={
+            201: MeSerializer,
+            400: OpenApiResponse(description="Invalid, used or expired token"),
+            429: OpenApiResponse(description="Too many failed sign-ins; try again after Retry-After seconds"),
+        },
         auth=[],
     )
     # Accepting is done by someone who may have no account yet and proves
     # themselves with the token alone: no session, so no CSRF check either.
-    @action(detail=False, methods=["post"], permission_classes=[AllowAny], authentication_classes=[])
+    @action(
+        detail=False,
+        methods=["post"],
+        permission_classes=[AllowAny],
+        authentication_classes=[],
+        throttle_classes=[InvitationPasswordThrottle],
+    )
     def accept(self, request):
         serializer = AcceptInvitationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.accept_invitation(**serializer.validated_data)
+        try:
+            user = services.accept_invitation(**serializer.validated_data)
+        except Invalid as exc:
+            # An existing account's password is checked here too: a wrong one is a failed sign-in.
+            if exc.code == "password_mismatch":
+                InvitationPasswordThrottle().record_failure(request, self)
+            raise
+        InvitationPasswordThrottle().record_success(request, self)
         return Response(me_payload(user), status=status.HTTP_201_CREATED)
 
 

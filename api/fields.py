@@ -1,6 +1,66 @@
+from datetime import UTC, datetime
+
+from django import forms
 from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.dateparse import parse_datetime
 from rest_framework import exceptions, serializers
+
+NAIVE_TIME = "Give the time with its UTC offset, e.g. 2026-03-01T10:00:00+00:00."
+OUT_OF_RANGE = "This time is outside the range that can be stored (years 1 to 9999 in UTC)."
+
+
+def _offset_problem(value):
+    """Why an aware-or-naive datetime cannot be taken (a message), or None.
+
+    A time without an offset is ambiguous (API.md: ISO 8601 with offset); one at the edge of the calendar with
+    an offset that carries it past year 9999 or before year 1 in UTC would fail deep in the database adapter.
+    """
+    if value.tzinfo is None or value.utcoffset() is None:
+        return NAIVE_TIME
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        return OUT_OF_RANGE
+    return None
+
+
+class DateTimeField(serializers.DateTimeField):
+    """Every date-time the API accepts: ISO 8601 with its UTC offset (installed for model fields in api.apps)."""
+
+    default_error_messages = {"naive": NAIVE_TIME, "overflow": OUT_OF_RANGE}
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None  # 2026-02-30T10:00: the parent names the expected format
+            if parsed is not None:
+                problem = _offset_problem(parsed)
+                if problem == NAIVE_TIME:
+                    self.fail("naive")
+                if problem == OUT_OF_RANGE:
+                    self.fail("overflow")
+        elif isinstance(value, datetime) and _offset_problem(value) == OUT_OF_RANGE:
+            self.fail("overflow")
+        return super().to_internal_value(value)
+
+
+class OffsetDateTimeFormField(forms.DateTimeField):
+    """The form field of every date-time filter (put in place by api.base.ScopedFilterBackend)."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip():
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
+            if parsed is not None:
+                problem = _offset_problem(parsed)
+                if problem:
+                    raise DjangoValidationError(problem, code="invalid")
+        return super().to_python(value)
 
 
 class VisibleRelatedField(serializers.PrimaryKeyRelatedField):

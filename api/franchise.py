@@ -473,6 +473,7 @@ class UnacknowledgedView(generics.GenericAPIView):
     pagination_class = Pagination
     filter_backends = []
 
+    @extend_schema(responses=UnacknowledgedSerializer(many=True))
     def get(self, request, pk):
         partner = _visible_partner(request, pk)
         require_role(request.user, partner, (COORDINATOR,), message="Only the partner's coordinators read this list.")

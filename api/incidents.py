@@ -15,7 +15,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from api.base import ScopedFilterBackend, ScopedViewSet
-from api.fields import VisibleRelatedField
+from api.fields import DateTimeField, VisibleRelatedField
 from franchise.models import BoundaryRule, Partner
 from supervision import incidents
 from supervision.incidents_querysets import may_read_reflection
@@ -125,7 +125,7 @@ class IncidentReportSerializer(serializers.Serializer):
         help_text="The rule's by default.",
     )
     severity = serializers.ChoiceField(choices=BoundaryIncident.Severity.choices)
-    occurred_at = serializers.DateTimeField()
+    occurred_at = DateTimeField()
     description = serializers.CharField()
     immediate_action = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -375,9 +375,17 @@ class IncidentActionViewSet(ScopedViewSet):
 # --- fidelity figures -----------------------------------------------------------------
 
 
+@extend_schema_field({"type": "string", "pattern": r"^[0-9]{4}-(0[1-9]|1[0-2])$", "example": "2026-11"})
+class MonthField(serializers.DateField):
+    """A calendar month, `YYYY-MM` (a date would claim a day the figures do not have)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m", **kwargs)
+
+
 class IncidentStatsSerializer(serializers.Serializer):
     partner = serializers.UUIDField()
-    month = serializers.DateField(format="%Y-%m", help_text="The month the incidents occurred in (YYYY-MM).")
+    month = MonthField(help_text="The month the incidents occurred in (YYYY-MM).")
     category = serializers.ChoiceField(choices=BoundaryRule.Category.choices)
     severity = serializers.ChoiceField(choices=BoundaryIncident.Severity.choices)
     count = serializers.IntegerField()

@@ -5,37 +5,21 @@ Views validate shapes and call supervision.services; the rules live there and in
 
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.base import ScopedViewSet
 from api.fields import TargetPartnerField, VisibleRelatedField
+from api.schema import illegal_transition_response, unmet_response
 from franchise.models import Partner
 from franchise.tenancy import COORDINATOR, access_for
 from supervision import services
 from supervision.models import Match, MentorStatus, Person, PersonTransition, ShadowingLog
 
-_UNMET = OpenApiResponse(
-    inline_serializer(
-        "UnmetRequirements",
-        {
-            "detail": serializers.CharField(),
-            "unmet": serializers.ListField(
-                child=inline_serializer("Unmet", {"code": serializers.CharField(), "message": serializers.CharField()})
-            ),
-        },
-    ),
-    description="A business rule is not met: every unmet requirement, each with a stable code.",
-)
-_ILLEGAL = OpenApiResponse(
-    inline_serializer(
-        "IllegalTransitionResponse",
-        {"detail": serializers.CharField(), "allowed": serializers.ListField(child=serializers.CharField())},
-    ),
-    description="The move is not allowed from the current state; `allowed` names the moves that are.",
-)
+_UNMET = unmet_response("Invalid input, or a business rule is not met: every unmet requirement, each with a code.")
+_ILLEGAL = illegal_transition_response()
 
 
 # --- people ---------------------------------------------------------------------------
@@ -104,7 +88,8 @@ class NewPersonSerializer(PersonSerializer):
 
 
 class PersonFilter(filters.FilterSet):
-    name = filters.CharFilter(lookup_expr="icontains", help_text="Part of the name.")
+    # Bounded like the name itself: an icontains is a LIKE, and SQLite refuses a very long pattern with a 500.
+    name = filters.CharFilter(lookup_expr="icontains", max_length=200, help_text="Part of the name.")
     trained = filters.BooleanFilter(help_text="Passed the course or had prior learning recognised.")
     user = filters.UUIDFilter(field_name="user_id")
     mentor_status = filters.MultipleChoiceFilter(choices=MentorStatus.choices)

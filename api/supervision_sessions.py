@@ -17,7 +17,6 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
-    inline_serializer,
 )
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -25,10 +24,11 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 
 from api.base import ScopedFilterBackend, ScopedViewSetMixin
-from api.fields import TargetPartnerField, VisibleRelatedField
+from api.fields import DateTimeField, TargetPartnerField, VisibleRelatedField
+from api.schema import illegal_transition_response, unmet_response
 from franchise.errors import NotFound
 from franchise.models import Partner
-from franchise.tenancy import COORDINATOR, MENTOR, SUPERVISOR, access_for
+from franchise.tenancy import COORDINATOR, MENTOR, SUPERVISOR, access_for, feed_is_open
 from supervision import calendar, compliance
 from supervision import sessions_services as services
 from supervision.models import (
@@ -41,28 +41,11 @@ from supervision.models import (
     SupervisionSession,
 )
 
-_UNMET = OpenApiResponse(
-    inline_serializer(
-        "GroupRulesUnmet",
-        {
-            "detail": serializers.CharField(),
-            "unmet": serializers.ListField(
-                child=inline_serializer(
-                    "GroupRuleUnmet", {"code": serializers.CharField(), "message": serializers.CharField()}
-                )
-            ),
-        },
-    ),
-    description="A rule of the owning partner's policy is not met (`group_too_small`, `group_too_large`, "
-    "`trained_majority`).",
+_UNMET = unmet_response(
+    "Invalid input, or a rule of the owning partner's policy is not met (`unmet`: `group_too_small`, "
+    "`group_too_large`, `trained_majority`, …)."
 )
-_ILLEGAL = OpenApiResponse(
-    inline_serializer(
-        "SupervisionIllegalTransition",
-        {"detail": serializers.CharField(), "allowed": serializers.ListField(child=serializers.CharField())},
-    ),
-    description="Not allowed from the current status; `allowed` names the statuses that are.",
-)
+_ILLEGAL = illegal_transition_response("Not allowed from the current status; `allowed` names the statuses that are.")
 _PERSON_ID = OpenApiParameter("person_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The member.")
 _CLASH = OpenApiResponse(
     description='Invalid input, or a clash: `{"attendees": ["<name> is already booked from … (session <id>)."]}`.'
@@ -91,8 +74,16 @@ class _WriteViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
 # --- groups ---------------------------------------------------------------------------
 
 
+AWAITING_CONSENT = "Awaiting their coordinator's consent"
+
+
 class GroupMemberSerializer(serializers.ModelSerializer):
-    person = serializers.UUIDField(source="person_id", read_only=True)
+    person = serializers.UUIDField(
+        source="person_id",
+        read_only=True,
+        allow_null=True,
+        help_text="Null for a proposed guest member, to all but their own partner and the licensor, until consent.",
+    )
     name = serializers.CharField(source="person.name", read_only=True)
     consented = serializers.BooleanField(
         read_only=True, help_text="False while the member's own coordinator has not consented (external groups)."
@@ -102,6 +93,18 @@ class GroupMemberSerializer(serializers.ModelSerializer):
         model = GroupMembership
         fields = ["person", "name", "opted_in_at", "consented"]
         read_only_fields = fields
+
+    def to_representation(self, membership):
+        data = super().to_representation(membership)
+        if not membership.consented:
+            # Proposed by the licensor, not yet put forward by their own partner: who they are is not yet the
+            # owning partner's (or another guest's) to know.
+            request = self.context.get("request")
+            access = access_for(getattr(request, "user", None))
+            if not (access.is_licensor or membership.person.partner_id in access.roles_by_partner):
+                data["person"] = None
+                data["name"] = AWAITING_CONSENT
+        return data
 
 
 class SupervisionGroupSerializer(serializers.ModelSerializer):
@@ -159,7 +162,7 @@ class AddMemberSerializer(serializers.Serializer):
     person = VisibleRelatedField(
         queryset=Person.objects.all(), help_text="One of your own partner's people (your consent as their partner)."
     )
-    opted_in_at = serializers.DateTimeField(required=False, help_text="When they opted in; now when left out.")
+    opted_in_at = DateTimeField(required=False, help_text="When they opted in; now when left out.")
 
 
 class SupervisionGroupFilter(filters.FilterSet):
@@ -338,14 +341,14 @@ class SessionPartiesSerializer(serializers.Serializer):
     group = VisibleRelatedField(queryset=SupervisionGroup.objects.all(), required=False, allow_null=True, default=None)
     supervisor = VisibleRelatedField(queryset=Person.objects.all(), required=False, allow_null=True, default=None)
     supervisee = VisibleRelatedField(queryset=Person.objects.all(), required=False, allow_null=True, default=None)
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = DateTimeField()
+    ends_at = DateTimeField()
     location = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class RescheduleSerializer(serializers.Serializer):
-    starts_at = serializers.DateTimeField(required=False)
-    ends_at = serializers.DateTimeField(required=False)
+    starts_at = DateTimeField(required=False)
+    ends_at = DateTimeField(required=False)
     location = serializers.CharField(max_length=300, required=False, allow_blank=True)
     scope = serializers.ChoiceField(
         choices=[services.THIS, services.FOLLOWING],
@@ -595,8 +598,9 @@ def _ics(content, filename):
 
 @require_GET
 def person_calendar(request, secret):
-    person = Person.objects.filter(calendar_secret=secret).select_related("partner").first()
-    if person is None:
+    person = Person.objects.filter(calendar_secret=secret).select_related("partner", "user").first()
+    # A person who has exited, or whose login holds no membership of their partner any more, has no feed.
+    if person is None or not feed_is_open(person):
         raise Http404("No such calendar.")
     return _ics(calendar.person_feed(person), "supervision.ics")
 

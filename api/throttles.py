@@ -1,48 +1,82 @@
-"""Throttles of the routes that answer without a login."""
+"""Throttles of the routes that answer without a login, and the one reading of a request's client address."""
 
-import hashlib
+import ipaddress
 
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
+
+from api import login_guard
+from franchise import services
+from franchise.errors import Invalid
 
 
-class FailedLoginThrottle(SimpleRateThrottle):
-    """Stops password guessing against one account: after too many failed token logins for an email address
-    in the window (`TANDEM_LOGIN_FAILURE_RATE`), further attempts for it are a 429 until the oldest failure
-    ages out — from whatever address they come, since guessers rotate addresses. Successful logins do not
-    count, so a script that fetches its token often is never refused.
+def client_address(request):
+    """The address a request comes from, as every throttle and the sign-in lockout count it.
 
-    The counts live in Django's cache: per process with the default local-memory cache, which still bounds
-    guessing to the limit times the number of web processes.
+    Behind `NUM_PROXIES` proxies (DRF's setting, from TANDEM_NUM_PROXIES) it is the address the nearest of
+    them saw, read from the right of X-Forwarded-For; with none it is REMOTE_ADDR alone, since any
+    X-Forwarded-For then comes from the client itself. An IPv6 client counts as its /64, which one host can
+    rotate through.
+    """
+    ident = BaseThrottle().get_ident(request) or ""
+    try:
+        address = ipaddress.ip_address(ident)
+    except ValueError:
+        return ident
+    if address.version == 6:
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+class CertificateVerifyThrottle(ScopedRateThrottle):
+    """The scoped rate (`certificate_verify`) per client address."""
+
+    def get_ident(self, request):
+        return client_address(request)
+
+
+class FailedLoginThrottle(BaseThrottle):
+    """Stops password guessing at the token login: refuses (429 with Retry-After) while the sign-in lockout
+    of api.login_guard holds for the account named and the client address. Only what the view reports
+    counts: `record_failure` after a wrong password or second factor, `record_success` after a sign-in.
     """
 
-    scope = "login_failures"
-
-    def get_cache_key(self, request, view):
-        username = request.data.get("username") if hasattr(request.data, "get") else None
-        if not isinstance(username, str) or not username.strip():
-            return None  # nothing to guess against; the serializer answers 400
-        # Hashed: the cache is no place for the email addresses people tried.
-        ident = hashlib.sha256(username.strip().lower().encode()).hexdigest()
-        return self.cache_format % {"scope": self.scope, "ident": ident}
-
     def allow_request(self, request, view):
-        # Look, do not count: only a failure is counted, by record_failure.
-        if self.rate is None:
-            return True
-        self.key = self.get_cache_key(request, view)
-        if self.key is None:
-            return True
-        self.history = self._recent(self.key)
-        return len(self.history) < self.num_requests
+        self._wait = login_guard.retry_after(account=self._account(request, view), client=client_address(request))
+        return self._wait is None
+
+    def wait(self):
+        return self._wait
 
     def record_failure(self, request, view):
-        key = self.get_cache_key(request, view)
-        if self.rate is None or key is None:
-            return
-        history = self._recent(key)
-        history.insert(0, self.now)
-        self.cache.set(key, history, self.duration)
+        login_guard.record_failure(account=self._account(request, view), client=client_address(request))
 
-    def _recent(self, key):
-        self.now = self.timer()
-        return [moment for moment in self.cache.get(key, []) if moment > self.now - self.duration]
+    def record_success(self, request, view):
+        login_guard.record_success(account=self._account(request, view), client=client_address(request))
+
+    def get_account(self, request, view):
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        return login_guard.account_ident(username)
+
+    def _account(self, request, view):
+        # Read once per request: the check comes before the view acts, the count after it, and by then an
+        # accepted invitation can no longer be looked up.
+        if not hasattr(request, "_login_guard_account"):
+            request._login_guard_account = self.get_account(request, view)
+        return request._login_guard_account
+
+
+class InvitationPasswordThrottle(FailedLoginThrottle):
+    """Accepting an invitation for an existing account checks its password: the same lockout as the token
+    login, for the account the invitation is for."""
+
+    def get_account(self, request, view):
+        token = request.data.get("token") if hasattr(request.data, "get") else None
+        if not isinstance(token, str):
+            return None
+        try:
+            invitation = services.pending_invitation(token)
+        except Invalid:
+            return None  # the service names what is wrong with the token
+        return login_guard.account_ident(invitation.email)

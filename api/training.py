@@ -8,16 +8,17 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer, StaticHTMLRenderer
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from api.base import ScopedListDestroyViewSet, ScopedReadOnlyViewSet, ScopedViewSet
 from api.fields import VisibleRelatedField
+from api.schema import illegal_transition_response, unmet_response
+from api.throttles import CertificateVerifyThrottle
 from franchise.errors import Invalid, NotFound
 from franchise.models import Criterion, Programme, Unit
 from supervision.models import Person
@@ -34,27 +35,8 @@ from training.models import (
     TrainerAccreditation,
 )
 
-_UNMET = OpenApiResponse(
-    inline_serializer(
-        "TrainingRuleNotMet",
-        {
-            "detail": serializers.CharField(),
-            "unmet": serializers.ListField(
-                child=inline_serializer(
-                    "TrainingUnmetItem", {"code": serializers.CharField(), "message": serializers.CharField()}
-                )
-            ),
-        },
-    ),
-    description="A business rule is not met: every unmet requirement, each with a stable code.",
-)
-_ILLEGAL = OpenApiResponse(
-    inline_serializer(
-        "TrainingIllegalTransition",
-        {"detail": serializers.CharField(), "allowed": serializers.ListField(child=serializers.CharField())},
-    ),
-    description="The move is not allowed from the current state; `allowed` names the moves that are.",
-)
+_UNMET = unmet_response("Invalid input, or a business rule is not met: every unmet requirement, each with a code.")
+_ILLEGAL = illegal_transition_response()
 
 
 class CourseTransitionSerializer(serializers.Serializer):
@@ -469,7 +451,7 @@ class CertificateViewSet(ScopedReadOnlyViewSet):
         url_path=r"verify/(?P<code>[A-Za-z0-9_-]{1,64})",
         permission_classes=[AllowAny],
         authentication_classes=[],
-        throttle_classes=[ScopedRateThrottle],
+        throttle_classes=[CertificateVerifyThrottle],
         throttle_scope="certificate_verify",
         filter_backends=[],
         pagination_class=None,

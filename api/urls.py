@@ -3,7 +3,17 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from api import core, franchise, incidents, reminders, supervision_people, supervision_sessions, training
+from api import (
+    auth,
+    core,
+    franchise,
+    incidents,
+    reminders,
+    supervision_assignments,
+    supervision_people,
+    supervision_sessions,
+    training,
+)
 
 router = DefaultRouter()
 router.register("partners", core.PartnerViewSet, basename="partner")
@@ -19,6 +29,11 @@ router.register("supervision-groups", supervision_sessions.SupervisionGroupViewS
 router.register("supervision-sessions", supervision_sessions.SupervisionSessionViewSet, basename="supervision-session")
 router.register("supervision-series", supervision_sessions.SupervisionSeriesViewSet, basename="supervision-series")
 router.register("supervision-actions", supervision_sessions.SessionActionViewSet, basename="supervision-action")
+router.register(
+    "supervision-assignments",
+    supervision_assignments.SupervisionAssignmentViewSet,
+    basename="supervision-assignment",
+)
 router.register("courses", training.CourseViewSet, basename="course")
 router.register("course-sessions", training.CourseSessionViewSet, basename="course-session")
 router.register("enrolments", training.EnrolmentViewSet, basename="enrolment")
@@ -31,9 +46,13 @@ router.register("reminders", reminders.ReminderViewSet, basename="reminder")
 router.register("incidents", incidents.IncidentViewSet, basename="incident")
 router.register("incident-actions", incidents.IncidentActionViewSet, basename="incident-action")
 router.register("incident-stats", incidents.IncidentStatsViewSet, basename="incident-stats")
+router.register("auth/tokens", auth.ApiTokenViewSet, basename="auth-token-list")
+router.register("auth/two-factor/devices", auth.TwoFactorDeviceViewSet, basename="two-factor-device")
 
 urlpatterns = [
     path("auth/token/", core.TokenView.as_view(), name="auth-token"),
+    path("auth/sign-out/", auth.SignOutView.as_view(), name="auth-sign-out"),
+    path("auth/sign-out-everywhere/", auth.SignOutEverywhereView.as_view(), name="auth-sign-out-everywhere"),
     path("me/", core.MeView.as_view(), name="me"),
     path("policy/baseline/", franchise.BaselinePolicyView.as_view(), name="policy-baseline"),
     path("partners/<uuid:pk>/policy/", franchise.PartnerPolicyView.as_view(), name="partner-policy"),

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp import constants as csp
+from django.core.exceptions import ImproperlyConfigured
 
 from config import env
 
@@ -19,14 +21,17 @@ CSRF_TRUSTED_ORIGINS = env.string_list("CSRF_TRUSTED_ORIGINS")
 TANDEM_SITE_URL = env.string("TANDEM_SITE_URL", "http://localhost:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "franchise.apps.OperatorsAdminConfig",  # django.contrib.admin, for operators only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -39,6 +44,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above WhiteNoise, so that static files carry the policy too.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -140,25 +147,78 @@ if not DEBUG:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    # JSON only, through one parser that bounds depth and size and refuses text the database cannot store.
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    # Rates for the few routes that answer without a login: certificate checks per client address,
-    # failed token logins per account (api.throttles.FailedLoginThrottle).
+    # Rates for the few routes that answer without a login: certificate checks per client address.
+    # Failed sign-ins have their own lockout (api.login_guard, TANDEM_LOGIN_* below).
     "DEFAULT_THROTTLE_RATES": {
         "certificate_verify": env.string("TANDEM_CERTIFICATE_VERIFY_RATE", "30/minute"),
-        "login_failures": env.string("TANDEM_LOGIN_FAILURE_RATE", "10/hour"),
     },
+    # Reverse proxies in front of the app: the client address is read that many entries from the right of
+    # X-Forwarded-For. 0: REMOTE_ADDR only, since an X-Forwarded-For then comes from the client itself.
+    "NUM_PROXIES": env.integer("TANDEM_NUM_PROXIES", 0),
 }
+
+# --- sign-in lockout (api.login_guard; README, "Sign-in lockout") ---------------
+TANDEM_LOGIN_ACCOUNT_CLIENT_FAILURES = env.integer("TANDEM_LOGIN_ACCOUNT_CLIENT_FAILURES", 5)
+TANDEM_LOGIN_CLIENT_FAILURES = env.integer("TANDEM_LOGIN_CLIENT_FAILURES", 30)
+TANDEM_LOGIN_ACCOUNT_FAILURES = env.integer("TANDEM_LOGIN_ACCOUNT_FAILURES", 50)
+TANDEM_LOGIN_COOL_OFF_SECONDS = env.integer("TANDEM_LOGIN_COOL_OFF_SECONDS", 60)
+TANDEM_LOGIN_MAX_COOL_OFF_SECONDS = env.integer("TANDEM_LOGIN_MAX_COOL_OFF_SECONDS", 3600)
+TANDEM_LOGIN_FAILURE_MEMORY_SECONDS = env.integer("TANDEM_LOGIN_FAILURE_MEMORY_SECONDS", 24 * 3600)
+
+# The lockout's counters must be seen by every web process: Redis when TANDEM_CACHE_URL names one
+# (docker-compose does), the local-memory cache of one process on the embedded default.
+_CACHE_URL = env.string("TANDEM_CACHE_URL", "")
+if _CACHE_URL:
+    # Short timeouts: an unreachable or silent cache costs a login a fraction of a second, not a hang
+    # (the lockout then lets the attempt through and logs it).
+    _CACHE_TIMEOUT = env.integer("TANDEM_CACHE_SOCKET_TIMEOUT_MS", 500) / 1000
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _CACHE_URL,
+            "KEY_PREFIX": "tandem",
+            "OPTIONS": {"socket_connect_timeout": _CACHE_TIMEOUT, "socket_timeout": _CACHE_TIMEOUT},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tandem"}}
+
+# --- Content-Security-Policy (django-csp) on every response -----------------------
+# Only this origin, no inline script or style anywhere: the admin and the API docs page (its
+# init script comes from a URL of its own, api.docs) live with that. data: images are the
+# icons inside Swagger UI's and the admin's style sheets.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.NONE],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
+
+# /api/schema/ and /api/docs/ describe every route: open in development, behind sign-in (a token or
+# the session) in production unless this opens them.
+TANDEM_PUBLIC_API_DOCS = env.boolean("TANDEM_PUBLIC_API_DOCS", default=DEBUG)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tandem API",
@@ -269,3 +329,20 @@ LOGGING = {
 }
 
 TANDEM_INVITATION_VALID_FOR = timedelta(days=7)
+
+# --- API tokens and two-factor sign-in ------------------------------------------
+# Tokens are django-rest-knox's, stored as a hash in franchise.ApiToken (README, "API tokens").
+KNOX_TOKEN_MODEL = "franchise.ApiToken"
+_TOKEN_TTL_HOURS = env.integer("TANDEM_TOKEN_TTL_HOURS", 24)
+if _TOKEN_TTL_HOURS < 1:
+    raise ImproperlyConfigured("TANDEM_TOKEN_TTL_HOURS must be at least 1: every API token expires.")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=_TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
+}
+# knox's migrations would create its own token table, unused once franchise.ApiToken replaces it.
+MIGRATION_MODULES = {"knox": None}
+OTP_TOTP_ISSUER = env.string("TANDEM_OTP_ISSUER", "Tandem")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Licensor admins read escalated incidents only after signing in with a second factor.
+TANDEM_LICENSOR_REQUIRES_TWO_FACTOR = env.boolean("TANDEM_LICENSOR_REQUIRES_TWO_FACTOR", default=False)

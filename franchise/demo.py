@@ -18,9 +18,17 @@ def _user(world, email, name, description, **fields):
 
 def seed(world):
     world["password"] = DEMO_PASSWORD
-    licensor = _user(
-        world, "admin@licensor.example", "Alex Morgan", "licensor admin (also Django admin staff)", is_staff=True
+    # The Django admin is the operators' tool; the licensor works through the API and holds
+    # no partner role (separation of duties), like every demo account here.
+    _user(
+        world,
+        "operator@tandem.example",
+        "Olu Operator",
+        "operator: the Django admin (superuser, no role in the programme)",
+        is_staff=True,
+        is_superuser=True,
     )
+    licensor = _user(world, "admin@licensor.example", "Alex Morgan", "licensor admin (uses the API, not the admin)")
     Membership.objects.create(user=licensor, partner=None, role=Role.LICENSOR_ADMIN)
 
     northside = Partner.objects.create(name="Northside Women's Centre", slug="northside", status=Partner.Status.ACTIVE)

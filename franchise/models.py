@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from knox.models import AbstractAuthToken, AuthTokenManager
 
 from franchise import policy_fields
 from franchise.querysets import (
@@ -542,3 +543,41 @@ class PolicyAcknowledgement(TenantModel):
 
     def __str__(self):
         return f"{self.person} acknowledged {self.policy_version}"
+
+
+# --- API tokens -----------------------------------------------------------------------
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A user's own tokens, and nobody else's: not even a licensor admin lists another user's."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(user_id=user.pk)
+
+    def live(self, now=None):
+        return self.filter(expiry__gt=now or timezone.now())
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox): only a hash of the key is stored, so nobody reads a key after it is
+    issued — not an operator, not a database dump. The key's first characters (`token_key`) are kept to
+    find the row; they are not enough to use it.
+
+    A uuid, not the digest, is the primary key: a user lists and revokes their tokens by id, and the id
+    must not be the hash.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    digest = models.CharField(max_length=128, unique=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    # knox's manager: create() returns (token, key) and is the only moment the key exists in clear.
+    objects = AuthTokenManager.from_queryset(ApiTokenQuerySet)()
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self):
+        # knox's own shows the digest; an admin page title must not.
+        return f"API token of {self.user} issued {self.created:%Y-%m-%d %H:%M}"

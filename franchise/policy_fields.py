@@ -214,6 +214,14 @@ POLICY_FIELDS = (
         kind=BOOL,
     ),
     PolicyField(
+        "requires_two_factor",
+        False,
+        CANNOT_SWITCH_OFF,
+        "Coordinators and supervisors sign in with a second factor (an authenticator app's code) "
+        "before they read a boundary incident in full.",
+        kind=BOOL,
+    ),
+    PolicyField(
         "incident_review_hours_low",
         168,
         LOWER_ONLY,

@@ -5,10 +5,12 @@ import hashlib
 import logging
 import secrets
 from collections import defaultdict
+from urllib.parse import urlsplit
 
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
@@ -18,7 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from franchise import policy, policy_fields
-from franchise.errors import IllegalTransition, Invalid, NotFound, NotPermitted
+from franchise.errors import IllegalTransition, Invalid, NotFound, NotPermitted, RuleNotMet, Unmet
 from franchise.models import (
     BaselinePolicy,
     BoundaryRule,
@@ -76,7 +78,41 @@ def check_invitation(*, by, partner, email, role):
         raise Invalid("Enter a valid email address.", field="email") from exc
     if Membership.objects.filter(user__email__iexact=email, partner=partner, role=role).exists():
         raise Invalid(f"{email} already holds this role.", field="email", code="already_member")
+    check_separation_of_duties(email=email, role=role)
     return email
+
+
+def check_separation_of_duties(*, email, role):
+    """Raise RuleNotMet if the account of `email` taking `role` would hold both the licensor's and a partner's side.
+
+    The licensor oversees partners and reads their incidents only once escalated;
+    a licensor admin who also held a partner role would read them under that role.
+    So a licensor admin holds no partner role, and a partner member is not made a
+    licensor admin while they hold one.
+    """
+    memberships = Membership.objects.filter(user__email__iexact=email)
+    if role == Role.LICENSOR_ADMIN:
+        if memberships.filter(partner__isnull=False).exists():
+            raise RuleNotMet(
+                [
+                    Unmet(
+                        "partner_member_cannot_be_licensor",
+                        f"{email} holds a role in a partner; a licensor admin may hold none, "
+                        "so the partner roles must be removed first.",
+                    )
+                ],
+                message="Separation of duties: a partner's member may not be made a licensor admin.",
+            )
+    elif memberships.filter(role=Role.LICENSOR_ADMIN).exists():
+        raise RuleNotMet(
+            [
+                Unmet(
+                    "licensor_cannot_hold_partner_role",
+                    f"{email} is a licensor admin, and a licensor admin may not hold a role in a partner.",
+                )
+            ],
+            message="Separation of duties: a licensor admin may not hold a partner role.",
+        )
 
 
 @transaction.atomic
@@ -146,7 +182,8 @@ def accept_invitation(*, token, name, password):
     that changed the row goes on; the others wait for its transaction and then
     find the invitation used. A refusal later on (weak or wrong password) rolls
     the claim back with everything else. An existing user must give their
-    current password.
+    current password, and may not take a role that separation of duties forbids
+    (checked with their user row locked, so two accepts cannot each pass it).
     """
     now = timezone.now()
     with transaction.atomic():
@@ -185,6 +222,9 @@ def accept_invitation(*, token, name, password):
                 field="password",
                 code="password_mismatch",
             )
+        else:
+            list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+            check_separation_of_duties(email=user.email, role=invitation.role)
 
         Invitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
         Membership.objects.get_or_create(user=user, partner=invitation.partner, role=invitation.role)
@@ -251,10 +291,12 @@ def revoke_invitation(*, by, invitation):
 
 @transaction.atomic
 def make_licensor_admin(*, email, password=None, name=""):
-    """Give `email` the licensor admin role and Django admin access, creating the user when new.
+    """Give `email` the licensor admin role, creating the user when new.
 
     Used to bootstrap a deployment (no licensor admin exists yet to invite one).
-    An existing user keeps their password and name. Returns (user, user_created, role_added).
+    An existing user keeps their password and name, and may hold no partner role
+    (separation of duties). The role gives no Django admin access: that is for
+    operators (superusers). Returns (user, user_created, role_added).
     """
     email = normalise_email(email or "")
     try:
@@ -264,7 +306,7 @@ def make_licensor_admin(*, email, password=None, name=""):
     user = User.objects.filter(email__iexact=email).first()
     user_created = user is None
     if user_created:
-        user = User(email=email, name=(name or "").strip(), is_staff=True)
+        user = User(email=email, name=(name or "").strip())
         try:
             password_validation.validate_password(password or "", user)
         except ValidationError as exc:
@@ -274,13 +316,36 @@ def make_licensor_admin(*, email, password=None, name=""):
     else:
         if not user.is_active:
             raise Invalid(f"The account {email} is disabled; enable it first.", field="email", code="account_disabled")
+        list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+        check_separation_of_duties(email=user.email, role=Role.LICENSOR_ADMIN)
         if name and not user.name:
             user.name = name.strip()
-        user.is_staff = True
-        user.save(update_fields=["name", "is_staff"])
+            user.save(update_fields=["name"])
     _, role_added = Membership.objects.get_or_create(user=user, partner=None, role=Role.LICENSOR_ADMIN)
     forget_access(user)
     return user, user_created, role_added
+
+
+def send_password_reset(user):
+    """Email `user` a single-use link to choose a new password; False when the account cannot reset.
+
+    How operators help someone locked out: they never set a password themselves
+    (who sets one can sign in as its owner). A disabled account, or one without a
+    usable password, gets no link.
+    """
+    form = PasswordResetForm({"email": user.email})
+    if not form.is_valid() or not any(True for _ in form.get_users(user.email)):
+        return False
+    site = urlsplit(settings.TANDEM_SITE_URL)
+    form.save(
+        domain_override=site.netloc,
+        use_https=site.scheme == "https",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        subject_template_name="franchise/email/password_reset_subject.txt",
+        email_template_name="franchise/email/password_reset.txt",
+        extra_email_context={"site_url": settings.TANDEM_SITE_URL},
+    )
+    return True
 
 
 # --- programmes -----------------------------------------------------------------------

@@ -108,9 +108,63 @@ def require_role(user, partner, roles=(COORDINATOR,), *, licensor=True, message=
     if partner_id is None:
         raise NotPermitted(message or "Only the licensing organisation may do this.")
     if partner_id not in access.roles_by_partner and not access.is_licensor:
-        raise NotFound()
+        # The code lets the API answer 403 where the caller reached this partner's object some other way.
+        raise NotFound(code="partner_not_visible")
     if not access.has_role(partner_id, roles):
         raise NotPermitted(message or f"This needs the role of {' or '.join(r.replace('_', ' ') for r in roles)}.")
+
+
+# Person.mentor_status of someone who has left the programme (supervision.models.MentorStatus.EXITED; spelt
+# out here because franchise does not import supervision).
+EXITED = "exited"
+
+
+def own_person_q(access, user, path="person"):
+    """A condition on the rows a user reaches through their own Person at `path` ("" on Person itself).
+
+    Every "their own" visibility rule starts here: the person must belong to a
+    partner where the user holds a current membership, and must not have exited
+    the programme, so a removed or departed member stops seeing their sessions,
+    actions, groups and records at once, with no row to delete.
+    """
+    if access is NO_ACCESS or user is None or user.pk is None:
+        return models.Q(pk__in=[])
+    prefix = f"{path}__" if path else ""
+    # Said positively (a status other than exited, or none): a negated condition on a many-valued path (a
+    # course's co-trainers) would mean "no one there has exited" instead of "this person has not".
+    staying = [value for value in apps.get_model("supervision", "Person").Status.values if value != EXITED]
+    return models.Q(**{f"{prefix}user_id": user.pk, f"{prefix}partner_id__in": access.partner_ids()}) & (
+        models.Q(**{f"{prefix}mentor_status__in": staying}) | models.Q(**{f"{prefix}mentor_status__isnull": True})
+    )
+
+
+def own_user_q(access, user, user_field, partner_field="partner"):
+    """A condition on rows that name the user themselves (`user_field`: a reporter, a recipient), for the
+    same rule as own_person_q: only in partners where they hold a current membership and have not exited."""
+    if access is NO_ACCESS or user is None or user.pk is None:
+        return models.Q(pk__in=[])
+    person_model = apps.get_model("supervision", "Person")
+    exited = person_model.objects.filter(
+        user_id=user.pk, partner_id=models.OuterRef(partner_field), mentor_status=EXITED
+    )
+    return models.Q(**{user_field: user.pk, f"{partner_field}__in": access.partner_ids()}) & ~models.Exists(exited)
+
+
+def is_own_person(user, person):
+    """Is `person` the user's own, by the rule of own_person_q (a current membership of the person's partner,
+    not exited)? For the checks of services that act on one row already in hand."""
+    if person is None or user is None or person.user_id is None or person.user_id != user.pk:
+        return False
+    return person.partner_id in access_for(user).roles_by_partner and person.mentor_status != EXITED
+
+
+def feed_is_open(person):
+    """May `person`'s secret calendar feed answer? Not once they have exited, nor once their login no longer
+    holds a membership of their partner. A person without a login keeps their feed: a coordinator may have
+    given the link to someone who never signs in."""
+    if person.mentor_status == EXITED:
+        return False
+    return person.user_id is None or is_own_person(person.user, person)
 
 
 class TenantQuerySet(models.QuerySet):

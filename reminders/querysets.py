@@ -5,7 +5,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
-from franchise.tenancy import COORDINATOR, NO_ACCESS, access_for
+from franchise.tenancy import COORDINATOR, NO_ACCESS, access_for, own_user_q
 
 
 class ReminderQuerySet(models.QuerySet):
@@ -15,7 +15,11 @@ class ReminderQuerySet(models.QuerySet):
         access = access_for(user)
         if access is NO_ACCESS:
             return self.none()
-        condition = Q(recipient_user_id=user.pk)
+        # The licensor's own reminders follow no partner membership; everyone else's stop with their membership.
+        if access.is_licensor:
+            condition = Q(recipient_user_id=user.pk)
+        else:
+            condition = own_user_q(access, user, "recipient_user_id")
         coordinated = access.partner_ids([COORDINATOR])
         if coordinated:
             condition |= Q(partner__in=coordinated)

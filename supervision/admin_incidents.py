@@ -4,28 +4,20 @@ Incidents are read and changed through the API, where visibility is decided
 (BoundaryIncident.objects.visible_to) and every read is logged. The admin shows
 the figures an operator needs to find a row — partner, rule, category,
 severity, status, dates — never a description, a note or the people involved,
-so it is not a way round either rule. The access log cannot be edited here.
+so it is not a way round either rule: the free text is `confidential` (never
+shown, listed or searched) as well as left out of `fields`. The access log
+cannot be added to, edited or deleted here.
 """
 
 from django.contrib import admin
 
-from franchise.admin import TandemModelAdmin
+from franchise.admin import ReadOnlyAdmin
 from supervision.models import BoundaryIncident, IncidentAccess, IncidentAction, IncidentDiscussion, IncidentTransition
-
-
-class ReadOnlyAdmin(TandemModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(BoundaryIncident)
 class BoundaryIncidentAdmin(ReadOnlyAdmin):
+    confidential = ["description", "immediate_action"]
     list_display = ["id", "partner", "category", "severity", "status", "occurred_at", "review_due_at"]
     list_filter = ["status", "severity", "category", "partner"]
     list_select_related = ["partner"]
@@ -48,6 +40,7 @@ class BoundaryIncidentAdmin(ReadOnlyAdmin):
 
 @admin.register(IncidentTransition)
 class IncidentTransitionAdmin(ReadOnlyAdmin):
+    confidential = ["note"]
     list_display = ["incident", "from_status", "to_status", "at"]
     list_filter = ["to_status", "partner"]
     list_select_related = ["incident"]
@@ -56,6 +49,7 @@ class IncidentTransitionAdmin(ReadOnlyAdmin):
 
 @admin.register(IncidentAction)
 class IncidentActionAdmin(ReadOnlyAdmin):
+    confidential = ["description", "drop_note"]
     list_display = ["incident", "due_on", "done_at", "dropped_at"]
     list_filter = ["partner"]
     list_select_related = ["incident"]
@@ -64,6 +58,7 @@ class IncidentActionAdmin(ReadOnlyAdmin):
 
 @admin.register(IncidentDiscussion)
 class IncidentDiscussionAdmin(ReadOnlyAdmin):
+    confidential = ["note"]
     list_display = ["incident", "recorded_at"]
     list_filter = ["partner"]
     list_select_related = ["incident"]

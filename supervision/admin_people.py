@@ -10,12 +10,17 @@ from supervision.models import Match, Person, PersonTransition, ShadowingLog
 # (which checks the activation rules and records the move), so they are read-only here.
 
 
+# Why someone paused, how a match ended, what a shadowing shift was like: free text about
+# people, kept out of the admin (`confidential`) like incident and session notes.
+
+
 class PersonTransitionInline(TandemTabularInline):
     model = PersonTransition
     fk_name = "person"
     extra = 0
-    fields = ["at", "from_status", "to_status", "by", "reason", "review_on"]
+    fields = ["at", "from_status", "to_status", "by", "review_on"]
     readonly_fields = fields
+    confidential = ["reason"]
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
@@ -24,6 +29,7 @@ class PersonTransitionInline(TandemTabularInline):
 
 @admin.register(Person)
 class PersonAdmin(TandemModelAdmin):
+    confidential = ["pause_reason"]
     list_display = ["name", "partner", "mentor_status", "email", "pause_review_on"]
     list_filter = ["mentor_status", "partner"]
     search_fields = ["name", "email"]
@@ -48,6 +54,7 @@ class PersonAdmin(TandemModelAdmin):
 
 @admin.register(PersonTransition)
 class PersonTransitionAdmin(TandemModelAdmin):
+    confidential = ["reason"]
     list_display = ["person", "from_status", "to_status", "at", "by"]
     list_filter = ["to_status", "partner"]
     search_fields = ["person__name"]
@@ -65,6 +72,7 @@ class PersonTransitionAdmin(TandemModelAdmin):
 
 @admin.register(ShadowingLog)
 class ShadowingLogAdmin(TandemModelAdmin):
+    confidential = ["note"]
     list_display = ["mentor", "shadowed", "date", "hours", "partner"]
     list_filter = ["partner"]
     search_fields = ["mentor__name", "shadowed__name"]
@@ -78,6 +86,7 @@ class ShadowingLogAdmin(TandemModelAdmin):
 
 @admin.register(Match)
 class MatchAdmin(TandemModelAdmin):
+    confidential = ["end_reason"]
     list_display = ["mentee_ref", "mentor", "status", "started_on", "ended_on", "partner"]
     list_filter = ["status", "partner"]
     search_fields = ["mentee_ref", "mentor__name"]

@@ -2,32 +2,23 @@
 
 Groups and sessions are written through the API's services, which check
 clashes, group rules and consent; the admin would bypass them, so it neither
-adds nor changes nor deletes. Session notes and the supervisee's comment are
-not shown: the licensor does not read notes (DESIGN.md).
+adds nor changes nor deletes. Session notes, the supervisee's comment, the
+reason for a cancellation and the agreed actions are `confidential`: not shown,
+listed or searched, for operators neither.
 """
 
 from django.contrib import admin
 
-from franchise.admin import TandemModelAdmin, TandemTabularInline
+from franchise.admin import LookUpOnly, TandemModelAdmin, TandemTabularInline
 from supervision.models import (
     GroupMembership,
     SessionAction,
     SessionAttendance,
+    SupervisionAssignment,
     SupervisionGroup,
     SupervisionSeries,
     SupervisionSession,
 )
-
-
-class LookUpOnly:
-    def has_add_permission(self, request, *args, **kwargs):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MembershipInline(LookUpOnly, TandemTabularInline):
@@ -72,7 +63,7 @@ class SupervisionSessionAdmin(LookUpOnly, TandemModelAdmin):
     list_filter = ["kind", "status", "partner"]
     list_select_related = ["partner", "group", "supervisor", "supervisee"]
     date_hierarchy = "starts_at"
-    exclude = ["notes", "supervisee_comment"]
+    confidential = ["notes", "supervisee_comment", "cancel_reason"]
     inlines = [AttendanceInline]
 
 
@@ -89,4 +80,13 @@ class SessionActionAdmin(LookUpOnly, TandemModelAdmin):
     list_display = ["session", "owner", "due_on", "done_at"]
     list_select_related = ["session", "owner"]
     list_filter = ["partner"]
-    exclude = ["description"]
+    confidential = ["description"]
+
+
+@admin.register(SupervisionAssignment)
+class SupervisionAssignmentAdmin(LookUpOnly, TandemModelAdmin):
+    """Coordinators make assignments through the API (overlaps checked there); operators look them up."""
+
+    list_display = ["supervisor", "supervisee", "starts_on", "ends_on", "partner"]
+    list_select_related = ["supervisor", "supervisee", "partner"]
+    list_filter = ["partner"]

@@ -25,7 +25,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from franchise.querysets import policy_value
-from franchise.tenancy import COORDINATOR, NO_ACCESS, SUPERVISOR, access_for
+from franchise.tenancy import COORDINATOR, NO_ACCESS, SUPERVISOR, access_for, own_person_q
 
 __all__ = [
     "DUE_SOON_DAYS",
@@ -177,4 +177,4 @@ def compliance_visible_to(user, rows):
         return rows.none()
     if access.is_licensor:
         return rows
-    return rows.filter(Q(partner__in=access.partner_ids([COORDINATOR, SUPERVISOR])) | Q(user_id=user.pk))
+    return rows.filter(Q(partner__in=access.partner_ids([COORDINATOR, SUPERVISOR])) | own_person_q(access, user, ""))

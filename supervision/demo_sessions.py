@@ -4,7 +4,8 @@
   trained mentors and one in her shadowing stage; Harbour hosts an external one
   (fortnightly, Thursdays) that Northside's coordinator put one of her mentors
   forward for.
-- Each partner's supervisor holds monthly 1:1s with its active mentors: one
+- Each partner's coordinator assigns its supervisor to its active mentors (who
+  supervises whom), and the supervisor holds monthly 1:1s with them: one
   held a few weeks ago (recorded, some confirmed by the mentor), the next ones
   booked as a series; one future session is cancelled.
 - About a month of group sessions either side of today: the past ones recorded
@@ -24,6 +25,7 @@ from django.utils import timezone
 
 from franchise.models import Role
 from supervision import sessions_services as services
+from supervision.assignments import assign_supervisor
 from supervision.models import MentorStatus, Person, SupervisionGroup, SupervisionSession
 from supervision.recurrence import zone
 
@@ -108,6 +110,14 @@ def seed(world):
         coordinator = coordinators[slug]
         for index, mentee in enumerate(world["mentors"][slug]):
             hour = 10 + index * 2
+            # Who supervises whom is the coordinator's decision, made before the first 1:1 of the demo.
+            assign_supervisor(
+                by=coordinator,
+                partner=partner,
+                supervisor=supervisor,
+                supervisee=mentee,
+                starts_on=today - timedelta(days=90),
+            )
             if mentee.pk == overdue.pk:
                 # Last supervised six weeks ago, nothing booked since: overdue under Northside's 28 days.
                 _held_one_to_one(coordinator, partner, supervisor, mentee, today - timedelta(days=44), hour)

@@ -12,6 +12,7 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 
+from franchise import two_factor
 from franchise.errors import Invalid, NotPermitted, RuleNotMet, Unmet, check_transition
 from franchise.models import BoundaryRule
 from franchise.policy import effective_policy
@@ -45,7 +46,12 @@ def log_access(incident, user, action, detail=""):
 
 
 def record_read(*, incident, by):
-    """A read of the incident's detail (its description): logged every time."""
+    """A read of the incident's detail (its description): logged every time it is allowed.
+
+    Where the partner's policy asks for two-factor sign-in (or, for the licensor, its setting does), a
+    reader without a confirmed device is refused before anything is logged: they have read nothing.
+    """
+    two_factor.require_for_confidential_reads(by, incident.partner_id)
     return log_access(incident, by, AccessAction.READ)
 
 

@@ -8,14 +8,23 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from franchise.querysets import policy_value
-from franchise.tenancy import COORDINATOR, NO_ACCESS, SUPERVISOR, TenantQuerySet, access_for
+from franchise.tenancy import (
+    COORDINATOR,
+    NO_ACCESS,
+    SUPERVISOR,
+    TenantQuerySet,
+    access_for,
+    is_own_person,
+    own_person_q,
+    own_user_q,
+)
 
 ONE_TO_ONE = "one_to_one"
 CANCELLED = "cancelled"
 
 
-def _session_model():
-    return apps.get_model("supervision", "SupervisionSession")
+def _assignment_model():
+    return apps.get_model("supervision", "SupervisionAssignment")
 
 
 def _incident_model():
@@ -27,10 +36,11 @@ class BoundaryIncidentQuerySet(TenantQuerySet):
         """The incidents `user` may see. The strictest rule in Tandem, in one method:
 
         - the partner's coordinators: every incident of the partner;
-        - a reporter: the incidents they reported, while they hold a role in the partner;
-        - a supervisor: incidents about the mentors they supervise (a non-cancelled 1:1
-          session with the supervisor's Person and the mentor as supervisee), and only
-          where the partner's policy in force has `supervisors_see_incidents` on;
+        - a reporter: the incidents they reported, while they hold a role in the partner
+          (and have not exited it);
+        - a supervisor: incidents about the mentors currently assigned to them (a
+          SupervisionAssignment made by a coordinator, never a session someone booked),
+          and only where the partner's policy in force has `supervisors_see_incidents` on;
         - the licensor: an incident once it has been escalated (and from then on);
         - anyone else: nothing.
         """
@@ -39,19 +49,16 @@ class BoundaryIncidentQuerySet(TenantQuerySet):
             return self.none()
         queryset = self
         condition = Q(partner__in=access.partner_ids([COORDINATOR]))
-        condition |= Q(partner__in=access.partner_ids(), reporter_id=user.pk)
+        condition |= own_user_q(access, user, "reporter_id")
         supervising = access.partner_ids([SUPERVISOR])
         if supervising:
             queryset = queryset.alias(_supervisors_see_incidents=policy_value("supervisors_see_incidents"))
             supervises_mentor = Exists(
-                _session_model()
-                .objects.filter(
-                    kind=ONE_TO_ONE,
-                    partner=OuterRef("partner"),
-                    supervisor__user_id=user.pk,
-                    supervisee=OuterRef("mentor"),
+                _assignment_model()
+                .objects.current()
+                .filter(
+                    own_person_q(access, user, "supervisor"), partner=OuterRef("partner"), supervisee=OuterRef("mentor")
                 )
-                .exclude(status=CANCELLED)
             )
             condition |= Q(partner__in=supervising, _supervisors_see_incidents=True) & Q(supervises_mentor)
         if access.is_licensor:
@@ -111,7 +118,8 @@ def is_on_agenda(incident, session):
 
 
 def may_read_agenda(session, user):
-    """May `user` read `session`'s incident agenda? A 1:1's supervisor and the partner's coordinators; for a
+    """May `user` read `session`'s incident agenda? The partner's coordinators, and a 1:1's supervisor while a
+    current assignment makes them the supervisee's supervisor (booking a session grants nothing); for a
     peer-group session, coordinators only (each reads their own partner's members' incidents)."""
     access = access_for(user)
     if session.kind != ONE_TO_ONE:
@@ -121,7 +129,14 @@ def may_read_agenda(session, user):
     if session.partner_id not in access.roles_by_partner:
         return False
     supervisor = getattr(session, "supervisor", None)
-    return supervisor is not None and supervisor.user_id is not None and supervisor.user_id == user.pk
+    if not is_own_person(user, supervisor):
+        return False
+    return (
+        _assignment_model()
+        .objects.current()
+        .filter(supervisor=supervisor, supervisee_id=session.supervisee_id)
+        .exists()
+    )
 
 
 def readable_agenda(session, user):
@@ -142,8 +157,7 @@ def may_read_reflection(discussion, user):
     session = discussion.session
     if session is None:
         return False
-    parties = {person.user_id for person in (session.supervisor, session.supervisee) if person is not None}
-    return user.pk in parties - {None}
+    return any(is_own_person(user, person) for person in (session.supervisor, session.supervisee))
 
 
 __all__ = [

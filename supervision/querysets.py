@@ -12,7 +12,7 @@ from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from franchise.tenancy import COORDINATOR, NO_ACCESS, SUPERVISOR, TRAINER, TenantQuerySet, access_for
+from franchise.tenancy import COORDINATOR, NO_ACCESS, SUPERVISOR, TRAINER, TenantQuerySet, access_for, own_person_q
 from training.querysets import passed_enrolment_exists
 
 # Who reads a partner's people and shadowing: the staff who work with them.
@@ -23,13 +23,13 @@ MATCH_READER_ROLES = (COORDINATOR, SUPERVISOR)
 HOURS = DecimalField(max_digits=8, decimal_places=2)
 
 
-def _staff_or_own(user, roles, own_path):
-    """Rows of partners where the user holds one of `roles`, plus their own rows (`own_path` leads to the user id)
-    in partners where they still hold any role. None when the user sees everything (licensor)."""
+def _staff_or_own(user, roles, person_path):
+    """Rows of partners where the user holds one of `roles`, plus the rows of their own Person (`person_path`,
+    "" on Person itself) by the rule of own_person_q. None when the user sees everything (licensor)."""
     access = access_for(user)
     if access.is_licensor:
         return None
-    return Q(partner__in=access.partner_ids(roles)) | Q(**{own_path: user.pk, "partner__in": access.partner_ids()})
+    return Q(partner__in=access.partner_ids(roles)) | own_person_q(access, user, person_path)
 
 
 class PersonQuerySet(TenantQuerySet):
@@ -38,7 +38,7 @@ class PersonQuerySet(TenantQuerySet):
         the licensor everyone."""
         if access_for(user) is NO_ACCESS:
             return self.none()
-        condition = _staff_or_own(user, STAFF_ROLES, "user_id")
+        condition = _staff_or_own(user, STAFF_ROLES, "")
         return self.all() if condition is None else self.filter(condition)
 
     def with_trained(self):
@@ -79,7 +79,7 @@ class PersonTransitionQuerySet(TenantQuerySet):
     def visible_to(self, user):
         if access_for(user) is NO_ACCESS:
             return self.none()
-        condition = _staff_or_own(user, STAFF_ROLES, "person__user_id")
+        condition = _staff_or_own(user, STAFF_ROLES, "person")
         return self.all() if condition is None else self.filter(condition)
 
 
@@ -87,7 +87,7 @@ class ShadowingLogQuerySet(TenantQuerySet):
     def visible_to(self, user):
         if access_for(user) is NO_ACCESS:
             return self.none()
-        condition = _staff_or_own(user, STAFF_ROLES, "mentor__user_id")
+        condition = _staff_or_own(user, STAFF_ROLES, "mentor")
         return self.all() if condition is None else self.filter(condition)
 
     def hours_on(self, mentor, on_date):
@@ -99,7 +99,7 @@ class MatchQuerySet(TenantQuerySet):
         """Coordinators and supervisors see their partner's matches; a mentor only their own."""
         if access_for(user) is NO_ACCESS:
             return self.none()
-        condition = _staff_or_own(user, MATCH_READER_ROLES, "mentor__user_id")
+        condition = _staff_or_own(user, MATCH_READER_ROLES, "mentor")
         return self.all() if condition is None else self.filter(condition)
 
     def active(self):

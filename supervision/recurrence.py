@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrulestr
 
+from franchise.clock import wall_clock_exists
 from franchise.errors import Invalid
 
 __all__ = ["MAX_OCCURRENCES", "Expansion", "expand", "normalise_rrule", "local_date", "shift_wall_clock", "zone"]
@@ -37,6 +38,9 @@ PARTS = {
 }
 # Nobody plans supervision further ahead; also bounds the work of an odd but valid rule.
 HORIZON = timedelta(days=366 * 10)
+_REFERENCE_START = datetime(2000, 1, 1, tzinfo=UTC)
+# What dateutil raises from inside an expansion it cannot finish (IndexError on BYDAY=9MO before the checks above).
+_EXPANSION_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError)
 _LEAP_YEAR = 2028
 
 
@@ -90,6 +94,61 @@ def _check_feasible(parts):
     raise Invalid("BYMONTH and BYMONTHDAY name no day that exists.", field="rrule")
 
 
+# What each BY part may hold (RFC 5545 3.3.10). dateutil takes some values outside these ranges and then fails
+# with an IndexError while expanding, or searches to the year 9999 for a date that never comes.
+_RANGES = {"BYMONTH": (1, 12, False), "BYMONTHDAY": (1, 31, True), "BYHOUR": (0, 23, False), "BYMINUTE": (0, 59, False)}
+# The furthest BYDAY ordinal (the 5th Monday of a month, the 53rd of a year); none within a week or a day.
+_BYDAY_ORDINAL = {"MONTHLY": 5, "YEARLY": 53}
+# At most this many candidate days in one period of each frequency, for BYSETPOS.
+_DAYS_IN_PERIOD = {"DAILY": 1, "WEEKLY": 7, "MONTHLY": 31, "YEARLY": 366}
+_WEEKDAY = re.compile(r"([+-]?\d{1,3})?(MO|TU|WE|TH|FR|SA|SU)")
+
+
+def _numbers(parts, name):
+    try:
+        return [int(value) for value in parts[name].split(",")]
+    except ValueError:
+        raise Invalid(f"{name} takes whole numbers separated by commas.", field="rrule")
+
+
+def _check_ranges(parts):
+    for name, (low, high, signed) in _RANGES.items():
+        if name not in parts:
+            continue
+        for number in _numbers(parts, name):
+            if not low <= (abs(number) if signed else number) <= high:
+                allowed = f"±{low} to ±{high}" if signed else f"{low} to {high}"
+                raise Invalid(f"{name}={number} is out of range: {name} takes {allowed}.", field="rrule")
+    freq = parts["FREQ"]
+    if "BYDAY" in parts:
+        # Within a year that names its months the ordinal counts weekdays of the month.
+        within = f"{freq} rule with BYMONTH" if freq == "YEARLY" and "BYMONTH" in parts else f"{freq} rule"
+        furthest = _BYDAY_ORDINAL.get("MONTHLY" if within.endswith("BYMONTH") else freq)
+        for chunk in parts["BYDAY"].split(","):
+            match = _WEEKDAY.fullmatch(chunk)
+            if not match:
+                raise Invalid(f"BYDAY={chunk} is not a weekday such as MO, 1MO or -1FR.", field="rrule")
+            if match.group(1) is None:
+                continue
+            ordinal = int(match.group(1))
+            if furthest is None:
+                raise Invalid(f"BYDAY={chunk}: a {freq} rule takes weekdays without a number.", field="rrule")
+            if not 1 <= abs(ordinal) <= furthest:
+                raise Invalid(
+                    f"BYDAY={chunk}: in a {within} the number goes from 1 to {furthest} (or -1 to -{furthest}).",
+                    field="rrule",
+                )
+    if "BYSETPOS" in parts:
+        times_a_day = len(parts.get("BYHOUR", "0").split(",")) * len(parts.get("BYMINUTE", "0").split(","))
+        furthest = _DAYS_IN_PERIOD[freq] * times_a_day
+        for position in _numbers(parts, "BYSETPOS"):
+            if not 1 <= abs(position) <= furthest:
+                raise Invalid(
+                    f"BYSETPOS={position}: a {freq} rule picks from positions 1 to {furthest} (or -1 to -{furthest}).",
+                    field="rrule",
+                )
+
+
 def normalise_rrule(text, time_zone="UTC"):
     """Check a rule and return it in a canonical form (upper case, FREQ first, no "RRULE:" prefix, UNTIL in UTC).
 
@@ -121,15 +180,22 @@ def normalise_rrule(text, time_zone="UTC"):
             parts["UNTIL"] = _until_in_utc(parts["UNTIL"], time_zone)
         except ValueError:
             raise Invalid(f"UNTIL={parts['UNTIL']} is not a real date.", field="rrule")
+    _check_ranges(parts)
     _check_feasible(parts)
     # FREQ first (RFC 2445 readers expect it there), the other parts as written.
     ordered = ["FREQ"] + [name for name in parts if name != "FREQ"]
     rule = ";".join(f"{name}={parts[name]}" for name in ordered)
     try:
-        # Parsing is cheap (no expansion): it catches BYDAY=XX and friends for rules stored unexpanded (groups).
-        rrulestr(f"RRULE:{rule}", dtstart=datetime(2000, 1, 1, tzinfo=UTC))
+        parsed = rrulestr(f"RRULE:{rule}", dtstart=_REFERENCE_START)
     except (ValueError, TypeError, KeyError) as exc:
         raise Invalid(f"This recurrence rule cannot be read: {exc}.", field="rrule")
+    # Groups store the rule unexpanded: finding its first date is what proves it can be expanded at all.
+    try:
+        first = parsed.after(_REFERENCE_START, inc=True)
+    except _EXPANSION_ERRORS:
+        raise Invalid("This recurrence rule cannot be expanded into dates.", field="rrule")
+    if first is None:
+        raise Invalid("This recurrence rule yields no date.", field="rrule")
     return rule
 
 
@@ -172,11 +238,18 @@ def expand(rrule, first_start, time_zone, *, cap=MAX_OCCURRENCES):
     horizon = dtstart + HORIZON
     try:
         found = list(itertools.islice(itertools.takewhile(lambda when: when <= horizon, rule), cap + 1))
-    except (ValueError, OverflowError) as exc:
-        raise Invalid(f"This recurrence rule cannot be expanded: {exc}.", field="rrule")
+    except _EXPANSION_ERRORS:
+        raise Invalid("This recurrence rule cannot be expanded into dates.", field="rrule")
     if not found:
         raise Invalid("This rule yields no occurrence from the start given.", field="rrule")
-    # A wall-clock time that does not exist on a spring-forward day is read as zoneinfo does (fold=0), then
-    # normalised: what is stored is the instant, shown again in the partner's zone.
+    for when in found[:cap]:
+        if not wall_clock_exists(when.replace(tzinfo=None), tz):
+            raise Invalid(
+                f"The rule puts an occurrence at {when:%H:%M} on {when:%Y-%m-%d}, a time that does not exist in "
+                f"{time_zone} (the clocks go forward then). Choose another time of day.",
+                field="rrule",
+                code="nonexistent_local_time",
+            )
+    # Stored as the instant, shown again in the partner's zone.
     starts = tuple(when.astimezone(UTC).astimezone(tz) for when in found[:cap])
     return Expansion(rrule=rule_text, starts=starts, capped=len(found) > cap)

@@ -12,8 +12,9 @@ query as the list.
 from django.apps import apps
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Value
+from django.utils import timezone
 
-from franchise.tenancy import COORDINATOR, NO_ACCESS, SUPERVISOR, TenantQuerySet, access_for
+from franchise.tenancy import COORDINATOR, NO_ACCESS, SUPERVISOR, TenantQuerySet, access_for, own_person_q
 
 
 def _model(name):
@@ -39,7 +40,7 @@ class SupervisionGroupQuerySet(TenantQuerySet):
             Q(partner__in=staff_partners)
             | Q(kind=self.model.Kind.EXTERNAL)
             & (Exists(guest) | Exists(membership.filter(person__partner__in=coordinated)))
-            | Exists(membership.filter(person__user_id=user.pk))
+            | Exists(membership.filter(own_person_q(access, user, "person")))
         )
 
     def active(self):
@@ -72,7 +73,9 @@ class SupervisionSeriesQuerySet(TenantQuerySet):
             return self.none()
         if access.is_licensor:
             return self.all()
-        attended = _model("SessionAttendance").objects.filter(session__series=OuterRef("pk"), person__user_id=user.pk)
+        attended = _model("SessionAttendance").objects.filter(
+            own_person_q(access, user, "person"), session__series=OuterRef("pk")
+        )
         return self.filter(Q(partner__in=access.partner_ids([COORDINATOR, SUPERVISOR])) | Exists(attended))
 
 
@@ -87,7 +90,7 @@ class SupervisionSessionQuerySet(TenantQuerySet):
         attendance = _model("SessionAttendance").objects.filter(session=OuterRef("pk"))
         return self.filter(
             Q(partner__in=coordinated)
-            | Exists(attendance.filter(person__user_id=user.pk))
+            | Exists(attendance.filter(own_person_q(access, user, "person")))
             | Exists(attendance.filter(person__partner__in=coordinated))
         )
 
@@ -97,7 +100,9 @@ class SupervisionSessionQuerySet(TenantQuerySet):
         access = access_for(user)
         if access is NO_ACCESS:
             return self.annotate(notes_visible=Value(False, output_field=models.BooleanField()))
-        attended = _model("SessionAttendance").objects.filter(session=OuterRef("pk"), person__user_id=user.pk)
+        attended = _model("SessionAttendance").objects.filter(
+            own_person_q(access, user, "person"), session=OuterRef("pk")
+        )
         return self.annotate(
             notes_visible=models.ExpressionWrapper(
                 Q(partner__in=access.partner_ids([COORDINATOR])) | Exists(attended),
@@ -150,10 +155,42 @@ class SessionActionQuerySet(TenantQuerySet):
         access = access_for(user)
         if access is NO_ACCESS:
             return self.none()
-        attended = _model("SessionAttendance").objects.filter(session=OuterRef("session"), person__user_id=user.pk)
+        attended = _model("SessionAttendance").objects.filter(
+            own_person_q(access, user, "person"), session=OuterRef("session")
+        )
         return self.filter(
-            Q(partner__in=access.partner_ids([COORDINATOR])) | Exists(attended) | Q(owner__user_id=user.pk)
+            Q(partner__in=access.partner_ids([COORDINATOR])) | Exists(attended) | own_person_q(access, user, "owner")
         )
 
     def open(self):
         return self.filter(done_at__isnull=True)
+
+
+class SupervisionAssignmentQuerySet(TenantQuerySet):
+    """Who supervises whom 1:1. The partner's coordinators and the licensor read every assignment; a supervisor
+    and a supervisee read their own."""
+
+    def visible_to(self, user):
+        access = access_for(user)
+        if access is NO_ACCESS:
+            return self.none()
+        if access.is_licensor:
+            return self.all()
+        return self.filter(
+            Q(partner__in=access.partner_ids([COORDINATOR]))
+            | own_person_q(access, user, "supervisor")
+            | own_person_q(access, user, "supervisee")
+        )
+
+    def current(self, on=None):
+        """Assignments in force on `on` (today, in the deployment's time zone, when None): from `starts_on`
+        up to the day before `ends_on`."""
+        on = on or timezone.localdate()
+        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gt=on), starts_on__lte=on)
+
+    def overlapping(self, starts_on, ends_on):
+        """Assignments sharing a day with [starts_on, ends_on) (`ends_on` None: open-ended)."""
+        condition = Q(ends_on__isnull=True) | Q(ends_on__gt=starts_on)
+        if ends_on is not None:
+            condition &= Q(starts_on__lt=ends_on)
+        return self.filter(condition)

@@ -14,7 +14,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from franchise.errors import Invalid, NotFound, NotPermitted, RuleNotMet, check_transition
-from franchise.tenancy import COORDINATOR, SUPERVISOR, access_for, require_role
+from franchise.tenancy import COORDINATOR, SUPERVISOR, access_for, is_own_person, require_role
+from supervision.assignments import require_assignment
 from supervision.models import (
     GroupMembership,
     MentorStatus,
@@ -305,7 +306,7 @@ def remove_member(*, by, group, person):
     allowed = (
         access.has_role(group.partner_id, (COORDINATOR,))
         or access.has_role(person.partner_id, (COORDINATOR,))
-        or (person.user_id is not None and person.user_id == by.pk)
+        or is_own_person(by, person)
         or access.is_licensor
     )
     if not allowed:
@@ -468,6 +469,8 @@ def schedule_session(
     _check_times(starts_at, ends_at)
     attendees = _attendees_for(partner, kind, group, supervisor, supervisee)
     _lock_people(attendees)
+    if kind == Session.Kind.ONE_TO_ONE:
+        require_assignment(by=by, partner=partner, supervisor=supervisor, supervisee=supervisee)
     _refuse_clashes(partner, attendees, [(starts_at, ends_at)])
     session = _new_session(partner, kind, starts_at, ends_at, location, group, supervisor, supervisee, by)
     _create_with_attendees([session], attendees)
@@ -492,6 +495,8 @@ def schedule_series(
             raise Invalid("Occurrences of this rule would overlap one another.", field="rrule")
     attendees = _attendees_for(partner, kind, group, supervisor, supervisee)
     _lock_people(attendees)
+    if kind == Session.Kind.ONE_TO_ONE:
+        require_assignment(by=by, partner=partner, supervisor=supervisor, supervisee=supervisee)
     _refuse_clashes(partner, attendees, ranges)
     series = SupervisionSeries.objects.create(
         partner=partner,
@@ -613,8 +618,8 @@ def _may_record(by, session):
     if access.has_role(session.partner_id, (COORDINATOR,)):
         return True
     if session.is_one_to_one:
-        return session.supervisor.user_id is not None and session.supervisor.user_id == by.pk
-    return session.facilitator is not None and session.facilitator.user_id == by.pk
+        return is_own_person(by, session.supervisor)
+    return is_own_person(by, session.facilitator)
 
 
 @transaction.atomic
@@ -697,7 +702,7 @@ def confirm_session(*, by, session, comment=""):
     session = _lock_session(session)
     if not session.is_one_to_one:
         raise Invalid("Only the record of a 1:1 is confirmed, by its supervisee.", code="not_one_to_one")
-    if session.supervisee.user_id is None or session.supervisee.user_id != by.pk:
+    if not is_own_person(by, session.supervisee):
         raise NotPermitted("Only the supervisee confirms the record of a 1:1.")
     if session.status not in (Session.Status.HELD, Session.Status.MISSED):
         raise Invalid("There is no record to confirm yet.", code="not_recorded")
@@ -722,8 +727,7 @@ def add_action(*, by, session, owner, description, due_on):
 @transaction.atomic
 def complete_action(*, by, action, done=True):
     """Mark an action done (or not done again): its owner, or whoever may record the session."""
-    owner_user = action.owner.user_id
-    if not (owner_user is not None and owner_user == by.pk) and not _may_record(by, action.session):
+    if not is_own_person(by, action.owner) and not _may_record(by, action.session):
         raise NotPermitted("The action's owner or the session's recorder marks it done.")
     action.done_at = timezone.now() if done else None
     action.save(update_fields=["done_at", "updated_at"])

@@ -114,12 +114,12 @@ def token_client_for(db):
     Unlike client_for, each request loads the user afresh (nothing cached on the
     user object survives between requests), so query counts are the real ones.
     """
-    from rest_framework.authtoken.models import Token
+    from franchise.tokens import issue_token
 
     def make(user):
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _token, key = issue_token(user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return client
 
     return make

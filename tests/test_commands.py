@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from franchise.management.commands import create_licensor_admin
 from franchise.models import Membership, Partner, Role, User
-from tests.factories import PartnerFactory
+from tests.factories import PartnerFactory, UserFactory
 
 PASSWORD = "a-long-and-unusual-passphrase"
 
@@ -50,7 +50,8 @@ def test_create_licensor_admin_takes_the_password_from_the_environment(db, monke
 
     assert "Created licensor admin first@licensor.example" in output
     user = User.objects.get(email="first@licensor.example")
-    assert (user.name, user.is_staff, user.is_superuser) == ("Fay First", True, False)
+    # A licensor admin works through the API; the Django admin is the operators' (superusers').
+    assert (user.name, user.is_staff, user.is_superuser) == ("Fay First", False, False)
     assert Membership.objects.get(user=user).role == Role.LICENSOR_ADMIN
     assert _token_for("first@licensor.example", PASSWORD).status_code == 200
     me = APIClient()
@@ -87,14 +88,23 @@ def test_create_licensor_admin_refuses_a_bad_email(db, monkeypatch):
     assert not User.objects.exists()
 
 
-def test_create_licensor_admin_gives_an_existing_user_the_role_without_a_password(coordinator, prompts):
-    output = _run("create_licensor_admin", "COORD@example.org")
+def test_create_licensor_admin_gives_an_existing_user_the_role_without_a_password(db, prompts):
+    user = UserFactory(email="former@example.org")
+
+    output = _run("create_licensor_admin", "FORMER@example.org")
 
     assert "now a licensor admin" in output
-    coordinator.refresh_from_db()
-    assert coordinator.is_staff
-    assert coordinator.check_password("correct-horse-battery")
-    assert set(coordinator.memberships.values_list("role", flat=True)) == {"coordinator", "licensor_admin"}
+    user.refresh_from_db()
+    assert not user.is_staff
+    assert user.check_password("correct-horse-battery")
+    assert set(user.memberships.values_list("role", flat=True)) == {"licensor_admin"}
+
+
+def test_create_licensor_admin_refuses_a_partner_member_and_writes_nothing(coordinator, prompts):
+    with pytest.raises(CommandError, match="may not be made a licensor admin"):
+        _run("create_licensor_admin", "coord@example.org")
+
+    assert set(coordinator.memberships.values_list("role", flat=True)) == {"coordinator"}
 
 
 def test_create_licensor_admin_twice_changes_nothing(licensor, prompts):
@@ -112,13 +122,20 @@ def test_seed_demo_loads_accounts_that_each_hold_a_role_and_get_a_token(db):
     output = _run("seed_demo")
 
     password, emails = _accounts(output)
-    assert "admin@licensor.example" in emails
-    assert len(emails) >= 7
+    assert {"admin@licensor.example", "operator@tandem.example"} <= set(emails)
+    assert len(emails) >= 8
     assert Partner.objects.filter(slug__in=["northside", "harbour"]).count() == 2
     for email in emails:
         assert _token_for(email, password).status_code == 200, email
-        assert Membership.objects.filter(user__email=email).exists(), f"{email} holds no role"
-    assert User.objects.get(email="admin@licensor.example").is_staff
+        if email != "operator@tandem.example":
+            assert Membership.objects.filter(user__email=email).exists(), f"{email} holds no role"
+    # The operator signs in to the Django admin and holds no role; the licensor admin is no operator.
+    operator, licensor = (
+        User.objects.get(email="operator@tandem.example"),
+        User.objects.get(email="admin@licensor.example"),
+    )
+    assert (operator.is_superuser, operator.memberships.exists()) == (True, False)
+    assert (licensor.is_staff, licensor.is_superuser) == (False, False)
 
 
 def test_seed_demo_if_empty_leaves_an_existing_database_alone(db):

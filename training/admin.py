@@ -1,6 +1,7 @@
 """Admin of training. Courses, enrolments, assessments, certificates and accreditations are written
 through the API (training.services), where the licence, accreditation, capacity and evidence rules are
-checked; here the licensor looks them up and corrects plain text, never a field a rule depends on."""
+checked; here operators look them up and correct plain text, never a field a rule depends on. The
+assessor's evidence, a teaching observation and a revocation's reason are about people: `confidential`."""
 
 from django.contrib import admin
 
@@ -32,7 +33,7 @@ class TrainingAdmin(TandemModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         names = [field.name for field in self.model._meta.get_fields() if field.concrete]
-        return [name for name in names if name not in self.editable]
+        return self._open([name for name in names if name not in self.editable])
 
 
 class CourseSessionInline(TandemTabularInline):
@@ -86,7 +87,7 @@ class CourseAttendanceAdmin(TrainingAdmin):
 
 @admin.register(CriterionAssessment)
 class CriterionAssessmentAdmin(TrainingAdmin):
-    editable = ("evidence",)
+    confidential = ["evidence"]
     list_display = ["enrolment", "criterion", "decision", "assessor", "assessed_on"]
     list_filter = ["decision", "partner"]
     search_fields = ["enrolment__learner__name", "criterion__code"]
@@ -97,6 +98,7 @@ class CriterionAssessmentAdmin(TrainingAdmin):
 class CertificateAdmin(TrainingAdmin):
     """Revocation goes through POST /api/v1/certificates/{id}/revoke/, which records who and why."""
 
+    confidential = ["revocation_reason"]
     list_display = ["holder_name", "partner", "issued_on", "status"]
     list_filter = ["status", "partner"]
     search_fields = ["holder_name", "code"]
@@ -132,7 +134,7 @@ class AccreditationEventAdmin(TrainingAdmin):
 
 @admin.register(TeachingRecord)
 class TeachingRecordAdmin(TrainingAdmin):
-    editable = ("note",)
+    confidential = ["note"]
     list_display = ["person", "session", "role", "observed", "signed_off_by", "signed_off_at"]
     list_filter = ["role", "observed", "partner"]
     search_fields = ["person__name"]

@@ -15,7 +15,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from franchise.tenancy import COORDINATOR, NO_ACCESS, TenantQuerySet, access_for
+from franchise.tenancy import COORDINATOR, NO_ACCESS, TenantQuerySet, access_for, own_person_q
 
 __all__ = [
     "passed_enrolment_exists",
@@ -48,11 +48,16 @@ def passed_enrolment_exists(person_ref="pk"):
     return Exists(enrolment.objects.filter(learner=OuterRef(person_ref), status=enrolment.Status.PASSED))
 
 
+def _own(user, path):
+    # The user's own Person at `path`, by the one rule every "their own" read follows (franchise.tenancy).
+    return own_person_q(access_for(user), user, path)
+
+
 def teaches(user, course_ref):
     """An Exists expression: `user` is the lead or a co-trainer of the course at `course_ref` (an OuterRef path)."""
     course = _model("Course")
     return Exists(
-        course.objects.filter(pk=OuterRef(course_ref)).filter(Q(lead_trainer__user=user) | Q(co_trainers__user=user))
+        course.objects.filter(pk=OuterRef(course_ref)).filter(_own(user, "lead_trainer") | _own(user, "co_trainers"))
     )
 
 
@@ -62,7 +67,7 @@ def accredited_in(user, partner_ref, programme_ref):
     accreditation = _model("TrainerAccreditation")
     return Exists(
         accreditation.objects.filter(
-            person__user=user,
+            _own(user, "person"),
             person__partner=OuterRef(partner_ref),
             programme=OuterRef(programme_ref),
             stage__in=ACCREDITED_STAGES,
@@ -91,7 +96,7 @@ class _TrainingQuerySet(TenantQuerySet):
 class CourseQuerySet(_TrainingQuerySet):
     def member_condition(self, user):
         enrolment = _model("Enrolment")
-        return teaches(user, "pk") | Exists(enrolment.objects.filter(course=OuterRef("pk"), learner__user=user))
+        return teaches(user, "pk") | Exists(enrolment.objects.filter(_own(user, "learner"), course=OuterRef("pk")))
 
     def with_places_taken(self):
         """Annotate `places_taken`: enrolments holding a place. A subquery, so the list keeps its ordering
@@ -110,13 +115,15 @@ class CourseQuerySet(_TrainingQuerySet):
 class CourseSessionQuerySet(_TrainingQuerySet):
     def member_condition(self, user):
         enrolment = _model("Enrolment")
-        return teaches(user, "course") | Exists(enrolment.objects.filter(course=OuterRef("course"), learner__user=user))
+        return teaches(user, "course") | Exists(
+            enrolment.objects.filter(_own(user, "learner"), course=OuterRef("course"))
+        )
 
 
 class EnrolmentQuerySet(_TrainingQuerySet):
     def member_condition(self, user):
         return (
-            Q(learner__user=user)
+            _own(user, "learner")
             | teaches(user, "course")
             | accredited_in(user, partner_ref="partner", programme_ref="course__programme")
         )
@@ -127,13 +134,13 @@ class EnrolmentQuerySet(_TrainingQuerySet):
 
 class CourseAttendanceQuerySet(_TrainingQuerySet):
     def member_condition(self, user):
-        return Q(enrolment__learner__user=user) | teaches(user, "session__course")
+        return _own(user, "enrolment__learner") | teaches(user, "session__course")
 
 
 class CriterionAssessmentQuerySet(_TrainingQuerySet):
     def member_condition(self, user):
         return (
-            Q(enrolment__learner__user=user)
+            _own(user, "enrolment__learner")
             | teaches(user, "enrolment__course")
             | accredited_in(user, partner_ref="partner", programme_ref="enrolment__course__programme")
         )
@@ -141,7 +148,7 @@ class CriterionAssessmentQuerySet(_TrainingQuerySet):
 
 class CertificateQuerySet(_TrainingQuerySet):
     def member_condition(self, user):
-        return Q(enrolment__learner__user=user) | teaches(user, "enrolment__course")
+        return _own(user, "enrolment__learner") | teaches(user, "enrolment__course")
 
     def by_code(self, code):
         """The certificate with exactly this code, for public verification, or None.
@@ -155,7 +162,7 @@ class CertificateQuerySet(_TrainingQuerySet):
 
 class AccreditationQuerySet(_TrainingQuerySet):
     def member_condition(self, user):
-        return Q(person__user=user)
+        return _own(user, "person")
 
     def active(self):
         return self.filter(status=self.model.Status.ACTIVE)
@@ -182,12 +189,12 @@ class AccreditationQuerySet(_TrainingQuerySet):
 
 class AccreditationEventQuerySet(_TrainingQuerySet):
     def member_condition(self, user):
-        return Q(accreditation__person__user=user)
+        return _own(user, "accreditation__person")
 
 
 class TeachingRecordQuerySet(_TrainingQuerySet):
     def member_condition(self, user):
-        return Q(person__user=user) | teaches(user, "session__course")
+        return _own(user, "person") | teaches(user, "session__course")
 
     def signed_off(self):
         return self.filter(signed_off_at__isnull=False)
@@ -195,7 +202,7 @@ class TeachingRecordQuerySet(_TrainingQuerySet):
 
 class CPDRecordQuerySet(_TrainingQuerySet):
     def member_condition(self, user):
-        return Q(person__user=user)
+        return _own(user, "person")
 
 
 def people_with_passed_enrolment(queryset=None):

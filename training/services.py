@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from franchise.clock import local_time_problem
 from franchise.errors import Invalid, NotPermitted, RuleNotMet, Unmet, check_transition
 from franchise.policy import effective_policy
 from franchise.tenancy import COORDINATOR, TRAINER, access_for, can_write, require_role
@@ -254,6 +255,11 @@ def _check_session(course, *, date, starts_at, ends_at, units):
         ]
     if ends_at <= starts_at:
         errors["ends_at"] = ["The session must end after it starts."]
+    for name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
+        # Times are wall-clock times where the partner is; one inside the spring-forward gap never happens.
+        problem = local_time_problem(date, moment, course.partner.time_zone)
+        if problem and name not in errors:
+            errors[name] = [problem]
     foreign = [unit.code for unit in units if unit.programme_id != course.programme_id]
     if foreign:
         errors["units"] = [f"Not units of the course's programme: {', '.join(foreign)}."]

@@ -5,6 +5,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from franchise.models import TenantModel
 from supervision.recurrence import local_date
@@ -12,6 +13,7 @@ from supervision.sessions_querysets import (
     GroupMembershipQuerySet,
     SessionActionQuerySet,
     SessionAttendanceQuerySet,
+    SupervisionAssignmentQuerySet,
     SupervisionGroupQuerySet,
     SupervisionSeriesQuerySet,
     SupervisionSessionQuerySet,
@@ -24,6 +26,7 @@ __all__ = [
     "SupervisionSession",
     "SessionAttendance",
     "SessionAction",
+    "SupervisionAssignment",
 ]
 
 
@@ -291,4 +294,58 @@ class SessionAction(TenantModel):
         ordering = ["due_on", "id"]
 
     def __str__(self):
-        return f"{self.description[:40]} ({self.owner}, {self.due_on})"
+        # Not the description: this string shows in logs and the admin, and what was agreed is as private as the notes.
+        return f"Action for {self.owner}, due {self.due_on}"
+
+
+class SupervisionAssignment(TenantModel):
+    """Who supervises whom 1:1: a coordinator's decision, from `starts_on` up to the day before `ends_on`.
+
+    A supervisor's rights over a mentor's records (the incidents on the agenda,
+    and with the policy's `supervisors_see_incidents` the incidents themselves)
+    follow a current assignment, never a session someone booked. Both people
+    belong to the partner; one pair holds at most one assignment on any day
+    (the services check overlaps; the constraint keeps at most one open-ended).
+    """
+
+    supervisor = models.ForeignKey(
+        "supervision.Person", on_delete=models.PROTECT, related_name="supervision_assignments"
+    )
+    supervisee = models.ForeignKey(
+        "supervision.Person", on_delete=models.PROTECT, related_name="supervised_by_assignments"
+    )
+    starts_on = models.DateField()
+    ends_on = models.DateField(
+        null=True, blank=True, help_text="The first day the assignment no longer holds; empty while it goes on."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = SupervisionAssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "id"]
+        indexes = [models.Index(fields=["supervisee", "supervisor"], name="assignment_pair")]
+        constraints = [
+            models.CheckConstraint(name="assignment_two_people", condition=~Q(supervisor=models.F("supervisee"))),
+            models.CheckConstraint(
+                name="assignment_ends_after_start",
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+            ),
+            models.UniqueConstraint(
+                fields=["supervisor", "supervisee"],
+                condition=Q(ends_on__isnull=True),
+                name="assignment_one_open_per_pair",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.supervisor} supervises {self.supervisee} from {self.starts_on}"
+
+    def is_current(self, on=None):
+        on = on or timezone.localdate()
+        return self.starts_on <= on and (self.ends_on is None or self.ends_on > on)

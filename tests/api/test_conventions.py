@@ -48,7 +48,7 @@ def test_every_list_route_answers_the_pagination_shape(client_for, licensor, rou
                 "unmet": [{"code": "shadowing_hours_short", "message": "Needs 10 hours."}],
             },
         ),
-        (NotPermitted("Coordinators only."), 403, {"detail": "Coordinators only."}),
+        (NotPermitted("Coordinators only."), 403, {"detail": "Coordinators only.", "code": "not_permitted"}),
         (NotFound(), 404, {"detail": "Not found."}),
         (DjangoValidationError({"ends_on": ["Before the start."]}), 400, {"ends_on": ["Before the start."]}),
         (DjangoValidationError({"__all__": ["Overlaps."]}), 400, {"non_field_errors": ["Overlaps."]}),

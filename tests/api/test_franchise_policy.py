@@ -22,6 +22,7 @@ EFFECTIVE_FIELDS = {
     "peer_group_trained_majority",
     "shadowing_hours_required",
     "requires_background_check",
+    "requires_two_factor",
     "incident_review_hours",
     "session_reminder_hours",
     "expiry_reminder_days",

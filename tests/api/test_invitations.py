@@ -7,7 +7,6 @@ from urllib.parse import urlparse
 import pytest
 from django.core import mail
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from franchise.models import Invitation, Membership, Role, User
@@ -308,7 +307,9 @@ def test_the_invited_person_logs_in_with_the_email_they_were_invited_with(send, 
     send(client_for(coordinator), partner=str(partner.pk), email="Mixed.Case@Example.org", role="trainer")
     _accept(_token_from_email())
     token = _login("MIXED.case@example.org").json()["token"]
-    assert Token.objects.get(key=token).user.email == "mixed.case@example.org"
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/v1/me/").json()["email"] == "mixed.case@example.org"
 
 
 def test_a_coordinator_cannot_see_or_revoke_a_licensor_admin_invitation(client_for, coordinator):
@@ -317,3 +318,48 @@ def test_a_coordinator_cannot_see_or_revoke_a_licensor_admin_invitation(client_f
     assert client.get(f"/api/v1/invitations/{invitation.pk}/").status_code == 404
     assert client.delete(f"/api/v1/invitations/{invitation.pk}/").status_code == 404
     assert Invitation.objects.filter(pk=invitation.pk).exists()
+
+
+# --- separation of duties: a licensor admin holds no partner role, and a partner member is not made one ---
+
+
+def test_a_licensor_admin_inviting_themselves_to_a_partner_is_400_naming_the_rule(send, client_for, licensor, partner):
+    response = send(client_for(licensor), partner=str(partner.pk), email=licensor.email, role="coordinator")
+
+    assert response.status_code == 400
+    body = response.json()
+    assert [item["code"] for item in body["unmet"]] == ["licensor_cannot_hold_partner_role"]
+    assert "licensor admin" in body["detail"]
+    assert not Invitation.objects.exists()
+    assert not mail.outbox
+
+
+def test_inviting_a_partner_member_to_be_licensor_admin_is_400_naming_the_rule(send, client_for, licensor, coordinator):
+    response = send(client_for(licensor), partner=None, email=coordinator.email, role="licensor_admin")
+
+    assert response.status_code == 400
+    assert [item["code"] for item in response.json()["unmet"]] == ["partner_member_cannot_be_licensor"]
+    assert not Invitation.objects.exists()
+
+
+def test_a_licensor_admin_accepting_a_partner_role_is_400_and_nothing_is_written(licensor, partner):
+    InvitationFactory(partner=partner, email=licensor.email, role=Role.COORDINATOR, token="side-door")
+
+    response = _accept("side-door", password="correct-horse-battery")
+
+    assert response.status_code == 400
+    assert [item["code"] for item in response.json()["unmet"]] == ["licensor_cannot_hold_partner_role"]
+    assert Invitation.objects.get().accepted_at is None
+    assert list(Membership.objects.filter(user=licensor).values_list("role", flat=True)) == ["licensor_admin"]
+    assert not Membership.objects.filter(partner=partner).exists()
+
+
+def test_a_partner_member_accepting_the_licensor_role_is_400_and_nothing_is_written(coordinator, partner):
+    InvitationFactory(licensor=True, email=coordinator.email, token="promoted")
+
+    response = _accept("promoted", password="correct-horse-battery")
+
+    assert response.status_code == 400
+    assert [item["code"] for item in response.json()["unmet"]] == ["partner_member_cannot_be_licensor"]
+    assert Invitation.objects.get().accepted_at is None
+    assert not Membership.objects.filter(role=Role.LICENSOR_ADMIN).exists()

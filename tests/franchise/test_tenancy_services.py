@@ -10,7 +10,7 @@ from django.db import connection
 from franchise import services
 from franchise.errors import Invalid, NotPermitted
 from franchise.models import Invitation, Membership, Role, User
-from tests.factories import InvitationFactory, PartnerFactory, user_with_role
+from tests.factories import InvitationFactory, PartnerFactory, UserFactory, user_with_role
 
 PASSWORD = "a-long-and-unusual-passphrase"
 
@@ -165,22 +165,23 @@ def test_only_the_licensor_adds_partners(coordinator, licensor):
     assert services.create_partner(by=licensor, name="X", slug="x").slug == "x"
 
 
-def test_making_the_first_licensor_admin_creates_a_staff_user(db):
+def test_making_the_first_licensor_admin_creates_a_user_who_is_not_staff(db):
     user, created, added = services.make_licensor_admin(email=" First@Licensor.example ", password=PASSWORD, name="Fay")
     assert (created, added) == (True, True)
-    assert (user.email, user.name, user.is_staff, user.is_superuser) == ("first@licensor.example", "Fay", True, False)
+    assert (user.email, user.name, user.is_staff, user.is_superuser) == ("first@licensor.example", "Fay", False, False)
     assert user.check_password(PASSWORD)
     assert user.memberships.get().role == Role.LICENSOR_ADMIN
 
 
-def test_making_an_existing_user_licensor_admin_keeps_their_password(coordinator):
-    user, created, added = services.make_licensor_admin(email="coord@example.org", password="ignored", name="New Name")
+def test_making_an_existing_user_licensor_admin_keeps_their_password(db):
+    UserFactory(email="former@example.org", name="Fern Former")
+    user, created, added = services.make_licensor_admin(email="former@example.org", password="ignored", name="New")
     assert (created, added) == (False, True)
     user.refresh_from_db()
     assert user.check_password("correct-horse-battery")
-    assert user.name == "Cora Coordinator"
-    assert user.is_staff
-    assert set(user.memberships.values_list("role", flat=True)) == {"coordinator", "licensor_admin"}
+    assert user.name == "Fern Former"
+    assert not user.is_staff
+    assert set(user.memberships.values_list("role", flat=True)) == {"licensor_admin"}
 
 
 def test_making_a_licensor_admin_twice_changes_nothing(licensor):

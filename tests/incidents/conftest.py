@@ -9,7 +9,7 @@ from franchise import services as franchise_services
 from supervision import incidents
 from tests.franchise.factories import BoundaryRuleFactory
 from tests.supervision.factories import PersonFactory
-from tests.supervision_sessions.factories import SupervisionSessionFactory
+from tests.supervision_sessions.factories import SupervisionAssignmentFactory, SupervisionSessionFactory
 
 
 @pytest.fixture
@@ -24,13 +24,19 @@ def supervisor_person(partner, supervisor):
 
 
 @pytest.fixture
-def one_to_one(partner, supervisor_person, mentor):
+def assignment(partner, supervisor_person, mentor):
+    """A coordinator's decision: the supervisor supervises the mentor (since a month ago)."""
+    return SupervisionAssignmentFactory(partner=partner, supervisor=supervisor_person, supervisee=mentor)
+
+
+@pytest.fixture
+def one_to_one(partner, supervisor_person, mentor, assignment):
     """The mentor's next 1:1 with their supervisor, in two days."""
     return SupervisionSessionFactory(partner=partner, supervisor=supervisor_person, supervisee=mentor)
 
 
 @pytest.fixture
-def held_one_to_one(partner, supervisor_person, mentor):
+def held_one_to_one(partner, supervisor_person, mentor, assignment):
     """A 1:1 of the mentor with their supervisor that started an hour ago."""
     starts_at = timezone.now() - timedelta(hours=1)
     return SupervisionSessionFactory(

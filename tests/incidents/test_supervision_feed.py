@@ -12,7 +12,7 @@ from supervision.incidents_querysets import incidents_for_agenda
 from supervision.models import IncidentDiscussion
 from tests.factories import user_with_role
 from tests.incidents.factories import BoundaryIncidentFactory
-from tests.supervision_sessions.factories import SupervisionSessionFactory
+from tests.supervision_sessions.factories import SupervisionAssignmentFactory, SupervisionSessionFactory
 
 
 def test_an_open_incident_is_on_the_agenda_of_the_mentors_next_one_to_one(partner, mentor, one_to_one):
@@ -114,6 +114,33 @@ def test_the_agenda_is_for_the_sessions_supervisor_and_the_coordinators(
     for outsider in (user_with_role(Role.SUPERVISOR, partner), user_with_role(Role.TRAINER, partner), mentor.user):
         with pytest.raises(NotPermitted):
             incidents.agenda_for(by=outsider, session=one_to_one)
+
+
+def test_a_one_to_one_without_a_current_assignment_opens_no_agenda_to_its_supervisor(
+    partner, mentor, supervisor_person, supervisor, coordinator
+):
+    # Booked by the supervisor themselves (bypassing the scheduling rule), or left over from an ended assignment.
+    session = SupervisionSessionFactory(partner=partner, supervisor=supervisor_person, supervisee=mentor)
+    SupervisionAssignmentFactory(partner=partner, supervisor=supervisor_person, supervisee=mentor, ended=True)
+    BoundaryIncidentFactory(partner=partner, mentor=mentor)
+
+    with pytest.raises(NotPermitted):
+        incidents.agenda_for(by=supervisor, session=session)
+    assert incidents.agenda_for(by=coordinator, session=session).count() == 1
+
+
+def test_without_an_assignment_the_supervisor_records_no_reflective_note(
+    partner, mentor, supervisor_person, supervisor
+):
+    starts_at = timezone.now() - timedelta(hours=1)
+    session = SupervisionSessionFactory(
+        partner=partner, supervisor=supervisor_person, supervisee=mentor, starts_at=starts_at, status="held"
+    )
+    incident = BoundaryIncidentFactory(partner=partner, mentor=mentor, under_review=True)
+
+    with pytest.raises(NotPermitted):
+        incidents.record_discussion(by=supervisor, session=session, incident=incident.pk, note="Talked it through.")
+    assert not IncidentDiscussion.objects.exists()
 
 
 # --- the reflective note --------------------------------------------------------------

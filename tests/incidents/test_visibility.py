@@ -1,6 +1,9 @@
 """Who sees an incident: BoundaryIncident.objects.visible_to, the strictest rule in Tandem."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from franchise.models import Membership, Role
 from franchise.tenancy import forget_access
@@ -8,7 +11,7 @@ from supervision.models import BoundaryIncident, IncidentAccess, IncidentAction
 from tests.factories import user_with_role
 from tests.incidents.factories import BoundaryIncidentFactory, IncidentAccessFactory, IncidentActionFactory
 from tests.supervision.factories import PersonFactory
-from tests.supervision_sessions.factories import SupervisionSessionFactory
+from tests.supervision_sessions.factories import SupervisionAssignmentFactory, SupervisionSessionFactory
 
 
 def visible(user):
@@ -75,10 +78,44 @@ def test_with_the_policy_on_a_supervisor_sees_incidents_about_the_mentors_they_s
     assert visible(supervisor) == {about_mentor}
 
 
-def test_a_cancelled_session_does_not_make_a_supervisor(
+def test_a_one_to_one_a_supervisor_booked_without_an_assignment_shows_them_no_incident(
     supervisors_see_incidents, about_mentor, partner, supervisor_person, mentor, supervisor
 ):
-    SupervisionSessionFactory(partner=partner, supervisor=supervisor_person, supervisee=mentor, cancelled=True)
+    # The way round the rule: a 1:1 with any mentor, the supervisor its supervisor, and no coordinator's say.
+    SupervisionSessionFactory(partner=partner, supervisor=supervisor_person, supervisee=mentor)
+    SupervisionSessionFactory(partner=partner, supervisor=supervisor_person, supervisee=mentor, held=True)
+    assert visible(supervisor) == set()
+
+
+def test_a_supervisor_sees_the_incidents_of_a_current_assignment_without_any_session(
+    supervisors_see_incidents, about_mentor, assignment, supervisor
+):
+    assert visible(supervisor) == {about_mentor}
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        {"ended": True},
+        {"starts_on": timezone.localdate() + timedelta(days=3)},
+        {"starts_on": timezone.localdate() - timedelta(days=9), "ends_on": timezone.localdate()},
+    ],
+    ids=["ended", "not_yet_begun", "ends_today"],
+)
+def test_an_assignment_not_in_force_today_shows_no_incident(
+    dates, supervisors_see_incidents, about_mentor, partner, supervisor_person, mentor, supervisor
+):
+    SupervisionAssignmentFactory(partner=partner, supervisor=supervisor_person, supervisee=mentor, **dates)
+    SupervisionSessionFactory(partner=partner, supervisor=supervisor_person, supervisee=mentor)
+    assert visible(supervisor) == set()
+
+
+def test_ending_the_assignment_ends_the_supervisors_sight_of_the_incidents(
+    supervisors_see_incidents, about_mentor, assignment, one_to_one, supervisor, coordinator
+):
+    from supervision.assignments import end_assignment
+
+    end_assignment(by=coordinator, assignment=assignment)
     assert visible(supervisor) == set()
 
 

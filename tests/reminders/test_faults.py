@@ -329,15 +329,14 @@ def _http(method, url, token, body=None, timeout=30):
 def test_writes_succeed_while_redis_is_down_and_every_reminder_goes_out_once_it_is_back(
     transactional_db, processes, mail_dir, tmp_path, partner, coordinator, licensor
 ):
-    from rest_framework.authtoken.models import Token
-
+    from franchise.tokens import issue_token
     from tests.franchise.factories import BoundaryRuleFactory
     from tests.supervision.factories import PersonFactory
 
     supervisor = PersonFactory(partner=partner, staff=True, staff_role="supervisor", email="sup@example.org")
     mentor = PersonFactory(partner=partner, active_mentor=True, email="mentor.person@example.org")
     rule = BoundaryRuleFactory(partner=partner)
-    token = Token.objects.create(user=coordinator).key
+    _token, token = issue_token(coordinator)
 
     redis_server = RedisServer(free_port(), tmp_path)
     processes.append(redis_server.start())

@@ -13,6 +13,7 @@ from supervision.models import (
     GroupMembership,
     SessionAction,
     SessionAttendance,
+    SupervisionAssignment,
     SupervisionGroup,
     SupervisionSeries,
     SupervisionSession,
@@ -161,3 +162,20 @@ class SessionActionFactory(factory.django.DjangoModelFactory):
     owner = factory.LazyAttribute(lambda o: o.session.supervisee)
     description = "Read the lone-working guidance before the next visit."
     due_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=14))
+
+
+class SupervisionAssignmentFactory(factory.django.DjangoModelFactory):
+    """A supervisor (staff) assigned to an active mentor of the same partner since a month ago, open-ended.
+    Trait: ended (it stopped yesterday)."""
+
+    class Meta:
+        model = SupervisionAssignment
+
+    partner = factory.SubFactory(PartnerFactory)
+    supervisor = factory.SubFactory(PersonFactory, partner=factory.SelfAttribute("..partner"), staff=True)
+    supervisee = factory.SubFactory(PersonFactory, partner=factory.SelfAttribute("..partner"), active_mentor=True)
+    starts_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=30))
+    ends_on = None
+
+    class Params:
+        ended = factory.Trait(ends_on=factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=1)))

@@ -13,6 +13,7 @@ from tests.supervision.factories import PersonFactory
 from tests.supervision_sessions.factories import (
     GroupMembershipFactory,
     SessionActionFactory,
+    SupervisionAssignmentFactory,
     SupervisionGroupFactory,
     SupervisionSessionFactory,
 )
@@ -57,6 +58,7 @@ def test_a_one_to_one_invites_supervisor_and_supervisee(partner, coordinator, su
 
 
 def test_a_supervisor_may_schedule_but_a_mentor_may_not(partner, supervisor, mentor_user, supervisor_person, mentee):
+    SupervisionAssignmentFactory(partner=partner, supervisor=supervisor_person, supervisee=mentee)
     assert _one_to_one(supervisor, partner, supervisor_person, mentee).pk
 
     with pytest.raises(NotPermitted):

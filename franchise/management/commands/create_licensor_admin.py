@@ -14,8 +14,9 @@ PASSWORD_VARIABLE = "TANDEM_ADMIN_PASSWORD"
 
 class Command(BaseCommand):
     help = (
-        "Create a licensor admin who may also use the Django admin (is_staff). The password comes from "
-        f"{PASSWORD_VARIABLE}, or is asked for. An existing user keeps their password and gains the role."
+        "Create a licensor admin, who works through the API (the Django admin is for operators: "
+        f"createsuperuser). The password comes from {PASSWORD_VARIABLE}, or is asked for. An existing user "
+        "keeps their password and gains the role, unless they hold a partner role (separation of duties)."
     )
 
     def add_arguments(self, parser):
