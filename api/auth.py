@@ -11,7 +11,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.throttles import SignedInPasswordThrottle
 from franchise import tokens, two_factor
+from franchise.errors import Invalid
 from franchise.models import ApiToken
 
 
@@ -152,12 +154,17 @@ class TwoFactorDeviceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         request=TwoFactorRemoveSerializer,
         responses={204: None, 400: OpenApiResponse(description='Neither a current code nor the password: `{"otp"}`')},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], throttle_classes=[SignedInPasswordThrottle])
     def remove(self, request, pk=None):
         device = two_factor.device_of(request.user, pk)
         body = TwoFactorRemoveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        two_factor.remove_device(user=request.user, device=device, **body.validated_data)
+        try:
+            two_factor.remove_device(user=request.user, device=device, **body.validated_data)
+        except Invalid as error:
+            if error.code == "proof_required":
+                SignedInPasswordThrottle().record_failure(request, self)
+            raise
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

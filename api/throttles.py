@@ -80,3 +80,11 @@ class InvitationPasswordThrottle(FailedLoginThrottle):
         except Invalid:
             return None  # the service names what is wrong with the token
         return login_guard.account_ident(invitation.email)
+
+
+class SignedInPasswordThrottle(FailedLoginThrottle):
+    """A signed-in caller who proves themselves again (removing a second factor) checks a password or code:
+    the same lockout as the token login, for their own account, so a stolen token is no way to guess."""
+
+    def get_account(self, request, view):
+        return login_guard.account_ident(getattr(request.user, "email", None))

@@ -110,6 +110,26 @@ def test_removing_a_device_needs_a_current_code_or_the_password(coordinator):
     signed_in()  # the login no longer asks for a code
 
 
+def test_guessing_the_password_to_remove_a_device_meets_the_sign_in_lockout(coordinator, settings):
+    """A stolen token is no way round the lockout: wrong passwords at device removal count for the account."""
+    settings.TANDEM_LOGIN_ACCOUNT_CLIENT_FAILURES = 3
+    device, _ = enrolled(coordinator)
+    client = signed_in({**RIGHT, "otp": code_for(device)})
+
+    answers = [
+        client.post(f"{DEVICES}{device.pk}/remove/", {"password": f"guess-{n}"}, format="json").status_code
+        for n in range(3)
+    ]
+    refused = client.post(f"{DEVICES}{device.pk}/remove/", {"password": RIGHT["password"]}, format="json")
+
+    assert answers == [400, 400, 400]
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert TOTPDevice.objects.filter(pk=device.pk, confirmed=True).exists()
+    login = APIClient().post(TOKEN_URL, {**RIGHT, "otp": code_for(device)}, format="json")
+    assert login.status_code == 429  # the same account and address are locked at the login too
+
+
 # --- the login with a code -------------------------------------------------------------------
 
 
