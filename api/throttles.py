@@ -1,32 +1,11 @@
 """Throttles of the routes that answer without a login, and the one reading of a request's client address."""
 
-import ipaddress
-
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 
-from api import login_guard
-from franchise import services
+from franchise import login_guard, services
 from franchise.errors import Invalid
 
-
-def client_address(request):
-    """The address a request comes from, as every throttle and the sign-in lockout count it.
-
-    Behind `NUM_PROXIES` proxies (DRF's setting, from TANDEM_NUM_PROXIES) it is the address the nearest of
-    them saw, read from the right of X-Forwarded-For; with none it is REMOTE_ADDR alone, since any
-    X-Forwarded-For then comes from the client itself. An IPv6 client counts as its /64, which one host can
-    rotate through.
-    """
-    ident = BaseThrottle().get_ident(request) or ""
-    try:
-        address = ipaddress.ip_address(ident)
-    except ValueError:
-        return ident
-    if address.version == 6:
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return str(address)
+client_address = login_guard.client_address
 
 
 class CertificateVerifyThrottle(ScopedRateThrottle):
@@ -38,7 +17,7 @@ class CertificateVerifyThrottle(ScopedRateThrottle):
 
 class FailedLoginThrottle(BaseThrottle):
     """Stops password guessing at the token login: refuses (429 with Retry-After) while the sign-in lockout
-    of api.login_guard holds for the account named and the client address. Only what the view reports
+    of franchise.login_guard holds for the account named and the client address. Only what the view reports
     counts: `record_failure` after a wrong password or second factor, `record_success` after a sign-in.
     """
 

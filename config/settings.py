@@ -162,7 +162,7 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Rates for the few routes that answer without a login: certificate checks per client address.
-    # Failed sign-ins have their own lockout (api.login_guard, TANDEM_LOGIN_* below).
+    # Failed sign-ins have their own lockout (franchise.login_guard, TANDEM_LOGIN_* below).
     "DEFAULT_THROTTLE_RATES": {
         "certificate_verify": env.string("TANDEM_CERTIFICATE_VERIFY_RATE", "30/minute"),
     },
@@ -171,7 +171,7 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env.integer("TANDEM_NUM_PROXIES", 0),
 }
 
-# --- sign-in lockout (api.login_guard; README, "Sign-in lockout") ---------------
+# --- sign-in lockout (franchise.login_guard; README, "Sign-in lockout") ---------------
 TANDEM_LOGIN_ACCOUNT_CLIENT_FAILURES = env.integer("TANDEM_LOGIN_ACCOUNT_CLIENT_FAILURES", 5)
 TANDEM_LOGIN_CLIENT_FAILURES = env.integer("TANDEM_LOGIN_CLIENT_FAILURES", 30)
 TANDEM_LOGIN_ACCOUNT_FAILURES = env.integer("TANDEM_LOGIN_ACCOUNT_FAILURES", 50)

@@ -28,6 +28,7 @@ from supervision.models import (
 )
 from tests.api.world import PROJECT_APPS, build_world
 from tests.factories import PartnerFactory, UserFactory, user_with_role
+from tests.franchise.devices import code_for, enrolled, wrong_code_for
 from training.models import Certificate, CriterionAssessment, TeachingRecord
 
 REGISTERED = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
@@ -176,6 +177,45 @@ def test_an_operator_signs_in_to_the_admin(operator):
     response = client.post(reverse("admin:login"), {"username": operator.email, "password": "correct-horse-battery"})
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
+
+
+def test_an_operator_with_a_device_is_asked_for_the_code_next_to_its_field(operator):
+    device, _ = enrolled(operator)
+    client = Client()
+    credentials = {"username": operator.email, "password": "correct-horse-battery"}
+
+    without = client.post(reverse("admin:login"), credentials)
+    wrong = client.post(reverse("admin:login"), {**credentials, "otp": wrong_code_for(device)})
+
+    for refused in (without, wrong):
+        assert refused.status_code == 200
+        assert "_auth_user_id" not in client.session
+        field = re.search(r'<div class="form-row">(?:(?!</div>).)*name="otp"', refused.content.decode(), re.S)
+        assert field and "errorlist" in field.group(0)  # the error sits next to the code field
+    device.refresh_from_db()
+    device.throttle_reset()  # django-otp slows the code after a wrong one (tested in test_two_factor)
+    assert client.post(reverse("admin:login"), {**credentials, "otp": code_for(device)}).status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_guessing_an_operators_password_at_the_admin_meets_the_sign_in_lockout(operator, settings):
+    settings.TANDEM_LOGIN_ACCOUNT_CLIENT_FAILURES = 3
+    client = Client()
+    for n in range(3):
+        guess = client.post(reverse("admin:login"), {"username": operator.email, "password": f"guess-{n}"})
+        assert "_auth_user_id" not in client.session and guess.status_code == 200
+
+    right = client.post(reverse("admin:login"), {"username": operator.email, "password": "correct-horse-battery"})
+
+    assert right.status_code == 200
+    assert "Too many failed sign-ins" in right.content.decode()
+    assert "_auth_user_id" not in client.session
+    token_login = Client().post(
+        "/api/v1/auth/token/",
+        {"username": operator.email, "password": "correct-horse-battery"},
+        content_type="application/json",
+    )
+    assert token_login.status_code == 429  # one lockout for the admin and the API
 
 
 def test_staff_holding_every_django_permission_is_still_refused(partner):

@@ -1,4 +1,4 @@
-"""The sign-in lockout (api.login_guard): failures per account and client, per client, and per account; the
+"""The sign-in lockout (franchise.login_guard): failures per account and client, per client, and per account; the
 growing cool-off; the invitation's password check; a cache outage; and the client address behind proxies."""
 
 import logging
@@ -46,7 +46,7 @@ def clock(monkeypatch):
             self.now += seconds
 
     fake = Clock()
-    monkeypatch.setattr("api.login_guard.timer", fake)
+    monkeypatch.setattr("franchise.login_guard.timer", fake)
     return fake
 
 
@@ -202,7 +202,7 @@ class BrokenCache(BaseCache):
 def test_a_cache_that_raises_does_not_fail_a_correct_login(settings, coordinator, caplog):
     settings.CACHES = {"default": {"BACKEND": f"{__name__}.BrokenCache"}}
 
-    with caplog.at_level(logging.WARNING, logger="api.login_guard"):
+    with caplog.at_level(logging.WARNING, logger="franchise.login_guard"):
         assert login(WRONG, ATTACKER).status_code == 401
         signed_in = login(RIGHT, ATTACKER)
 
