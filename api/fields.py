@@ -60,7 +60,9 @@ class OffsetDateTimeFormField(forms.DateTimeField):
                 problem = _offset_problem(parsed)
                 if problem:
                     raise DjangoValidationError(problem, code="invalid")
-        return super().to_python(value)
+        value = super().to_python(value)
+        # In UTC: Python takes offsets up to ±23:59, PostgreSQL only up to ±15:59 (a DataError, then a 500).
+        return value.astimezone(UTC) if value is not None else None
 
 
 class VisibleRelatedField(serializers.PrimaryKeyRelatedField):

@@ -301,6 +301,19 @@ def test_every_datetime_filter_refuses_an_extreme_or_naive_time_naming_the_param
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("value", ["0273-01-29T07:39:13.8-20:55", "2026-03-01T10:00:00+17:00"])
+def test_every_datetime_filter_takes_any_offset_iso_8601_allows(client_for, licensor, value):
+    """Offsets past ±15:59 are valid ISO 8601 but beyond PostgreSQL's; the filter compares in UTC."""
+    client = client_for(licensor)
+    client.raise_request_exception = False
+    problems = []
+    for route, name in _datetime_filters():
+        response = client.get(route.url(), {name: value})
+        if response.status_code != 200:
+            problems.append(f"?{name}={value} on {route}: {response.status_code} {response.content[:200]!r}")
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01"])
 def test_every_date_filter_answers_the_first_and_last_days(client_for, licensor, value):
     client = client_for(licensor)

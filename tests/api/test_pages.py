@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from franchise.models import Membership, Role, User
-from tests.factories import InvitationFactory
+from tests.factories import InvitationFactory, UserFactory
 
 
 @pytest.fixture
@@ -63,3 +63,23 @@ def test_an_unusable_link_says_why_and_offers_no_form(client, partner, state):
     html = response.content.decode()
     assert "cannot be used" in html
     assert "<form" not in html
+
+
+def test_guessing_an_existing_accounts_password_on_the_page_meets_the_sign_in_lockout(client, invitation, settings):
+    settings.TANDEM_LOGIN_ACCOUNT_CLIENT_FAILURES = 3
+    UserFactory(email="nia@example.org", password="the-real-passphrase-2026")
+    for n in range(3):
+        wrong = client.post("/invite/page-token/", {"password": f"guess-{n}"})
+        assert wrong.status_code == 400 and wrong.context["form"].errors["password"]
+
+    right = client.post("/invite/page-token/", {"password": "the-real-passphrase-2026"})
+
+    assert right.status_code == 429
+    assert "Too many wrong passwords" in right.context["form"].errors["password"][0]
+    assert not Membership.objects.filter(user__email="nia@example.org").exists()
+    token_login = Client().post(
+        "/api/v1/auth/token/",
+        {"username": "nia@example.org", "password": "the-real-passphrase-2026"},
+        content_type="application/json",
+    )
+    assert token_login.status_code == 429  # one lockout for the page and the API
