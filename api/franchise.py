@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from api.base import LicensorWrites, ScopedViewSet
 from api.fields import TargetPartnerField, VisibleRelatedField
 from api.pagination import Pagination
+from core.tenancy import COORDINATOR, require_role
 from franchise import services
 from franchise.models import (
     BaselinePolicy,
@@ -32,7 +33,6 @@ from franchise.models import (
 from franchise.policy import effective_policy
 from franchise.policy_fields import BOOL, DAYS, GROUPS, POLICY_FIELDS, flatten, nest
 from franchise.querysets import with_current_acknowledgement
-from franchise.tenancy import COORDINATOR, require_role
 from supervision.models import Person
 
 # --- programmes -----------------------------------------------------------------------
@@ -437,7 +437,10 @@ class AcknowledgePolicyView(APIView):
     201 when recorded now, 200 when the person had already acknowledged this version.
     """
 
-    @extend_schema(request=AcknowledgeSerializer, responses={201: PolicyAcknowledgementSerializer})
+    @extend_schema(
+        request=AcknowledgeSerializer,
+        responses={201: PolicyAcknowledgementSerializer, 200: PolicyAcknowledgementSerializer},
+    )
     def post(self, request, pk):
         partner = _visible_partner(request, pk)
         body = AcknowledgeSerializer(data=request.data, context={"request": request})

@@ -150,3 +150,9 @@ def test_every_operation_declares_its_error_answers_as_json(schema):
                 if status >= "400" and "application/json" not in response.get("content", {}):
                     missing.append(f"{method.upper()} {path}: {status} without a JSON body")
     assert not missing, "\n".join(missing)
+
+
+def test_acknowledging_again_declares_the_200_it_answers(schema):
+    """201 when recorded now, 200 when the person had acknowledged this version already (the fuzzer's find)."""
+    operation = schema["paths"]["/api/v1/partners/{id}/policy/acknowledge/"]["post"]
+    assert {"200", "201"} <= set(operation["responses"])
