@@ -12,8 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.throttles import SignedInPasswordThrottle
+from core.errors import Invalid
 from franchise import tokens, two_factor
-from franchise.errors import Invalid
 from franchise.models import ApiToken
 
 

@@ -6,7 +6,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, permissions, viewsets
 
 from api.fields import OffsetDateTimeFormField
-from franchise.tenancy import access_for
+from core.tenancy import access_for
 
 
 class ScopedFilterBackend(DjangoFilterBackend):

@@ -15,8 +15,8 @@ from rest_framework.views import APIView
 from api.base import LicensorWrites, ScopedListDestroyViewSet, ScopedViewSet
 from api.fields import TargetPartnerField
 from api.throttles import FailedLoginThrottle, InvitationPasswordThrottle
+from core.errors import Invalid
 from franchise import services, tokens, two_factor
-from franchise.errors import Invalid
 from franchise.models import Invitation, Membership, Partner, Role
 
 # --- auth and me ----------------------------------------------------------------

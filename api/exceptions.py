@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from api.parsers import RequestTooLarge
-from franchise.errors import DomainError, IllegalTransition, Invalid, NotFound, NotPermitted, RuleNotMet
+from core.errors import DomainError, IllegalTransition, Invalid, NotFound, NotPermitted, RuleNotMet
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
 
+from core.errors import DomainError
 from franchise import login_guard, services
-from franchise.errors import DomainError
 
 
 class AcceptInvitationForm(forms.Form):

@@ -9,8 +9,8 @@ from rest_framework.response import Response
 
 from api.base import ScopedViewSetMixin
 from api.fields import TargetPartnerField, VisibleRelatedField
+from core.tenancy import COORDINATOR, access_for
 from franchise.models import Partner
-from franchise.tenancy import COORDINATOR, access_for
 from supervision import assignments as services
 from supervision.models import Person, SupervisionAssignment
 

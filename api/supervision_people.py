@@ -13,8 +13,8 @@ from rest_framework.response import Response
 from api.base import ScopedViewSet
 from api.fields import TargetPartnerField, VisibleRelatedField
 from api.schema import illegal_transition_response, unmet_response
+from core.tenancy import COORDINATOR, access_for
 from franchise.models import Partner
-from franchise.tenancy import COORDINATOR, access_for
 from supervision import services
 from supervision.models import Match, MentorStatus, Person, PersonTransition, ShadowingLog
 

@@ -26,9 +26,9 @@ from rest_framework.response import Response
 from api.base import ScopedFilterBackend, ScopedViewSetMixin
 from api.fields import DateTimeField, TargetPartnerField, VisibleRelatedField
 from api.schema import illegal_transition_response, unmet_response
-from franchise.errors import NotFound
+from core.errors import NotFound
+from core.tenancy import COORDINATOR, MENTOR, SUPERVISOR, access_for, feed_is_open
 from franchise.models import Partner
-from franchise.tenancy import COORDINATOR, MENTOR, SUPERVISOR, access_for, feed_is_open
 from supervision import calendar, compliance
 from supervision import sessions_services as services
 from supervision.models import (

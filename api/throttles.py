@@ -2,8 +2,8 @@
 
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 
+from core.errors import Invalid
 from franchise import login_guard, services
-from franchise.errors import Invalid
 
 client_address = login_guard.client_address
 

@@ -19,7 +19,7 @@ from api.base import ScopedListDestroyViewSet, ScopedReadOnlyViewSet, ScopedView
 from api.fields import VisibleRelatedField
 from api.schema import illegal_transition_response, unmet_response
 from api.throttles import CertificateVerifyThrottle
-from franchise.errors import Invalid, NotFound
+from core.errors import Invalid, NotFound
 from franchise.models import Criterion, Programme, Unit
 from supervision.models import Person
 from training import rules, services

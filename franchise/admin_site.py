@@ -11,8 +11,8 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 
+from core.errors import Invalid
 from franchise import login_guard, two_factor
-from franchise.errors import Invalid
 
 
 def is_operator(user):

@@ -9,19 +9,21 @@ from django.db.models import Q
 from django.utils import timezone
 from knox.models import AbstractAuthToken, AuthTokenManager
 
+from core.tenancy import CoordinatorQuerySet, TenantQuerySet
 from franchise import policy_fields
 from franchise.querysets import (
     BoundaryRuleQuerySet,
     CriterionQuerySet,
     LicenceEventQuerySet,
     LicenceQuerySet,
+    MembershipQuerySet,
+    PartnerQuerySet,
     PolicyAcknowledgementQuerySet,
     PolicyOverrideQuerySet,
     PolicyVersionQuerySet,
     ProgrammeQuerySet,
     UnitQuerySet,
 )
-from franchise.tenancy import CoordinatorQuerySet, MembershipQuerySet, PartnerQuerySet, TenantQuerySet
 
 
 class Role(models.TextChoices):

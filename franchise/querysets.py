@@ -14,17 +14,28 @@ from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
+from core.tenancy import COORDINATOR, CoordinatorQuerySet, TenantQuerySet
 from franchise.policy_fields import INT as INT_KIND
-from franchise.tenancy import COORDINATOR, NO_ACCESS, CoordinatorQuerySet, TenantQuerySet, access_for
 
 
-class ProgrammeQuerySet(models.QuerySet):
+class PartnerQuerySet(TenantQuerySet):
+    """A partner is read by its members (any role) and the licensor."""
+
+    partner_field = "pk"
+
+
+class MembershipQuerySet(TenantQuerySet):
+    """Licensor admins see all memberships; coordinators their partner's; everyone else only their own."""
+
+    def visible_condition(self, access, user):
+        return Q(partner__in=access.partner_ids([COORDINATOR])) | Q(user_id=user.pk)
+
+
+class ProgrammeQuerySet(TenantQuerySet):
     """The licensor's programmes: every signed-in user reads them."""
 
-    def visible_to(self, user):
-        if access_for(user) is NO_ACCESS:
-            return self.none()
-        return self.all()
+    def visible_condition(self, access, user):
+        return Q()
 
     def with_units_and_criteria(self):
         unit_model = apps.get_model("franchise", "Unit")
@@ -35,14 +46,12 @@ class ProgrammeQuerySet(models.QuerySet):
         )
 
 
-class UnitQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(programme__in=apps.get_model("franchise", "Programme").objects.visible_to(user))
+class UnitQuerySet(TenantQuerySet):
+    visible_with = "programme"
 
 
-class CriterionQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(unit__programme__in=apps.get_model("franchise", "Programme").objects.visible_to(user))
+class CriterionQuerySet(TenantQuerySet):
+    visible_with = "unit__programme"
 
 
 class LicenceQuerySet(CoordinatorQuerySet):
@@ -92,13 +101,12 @@ class BoundaryRuleQuerySet(TenantQuerySet):
         """The rules a partner works under now: the baseline's and its own, not retired."""
         return self.current().filter(Q(partner__isnull=True) | Q(partner=partner))
 
-    def visible_to(self, user):
+    def visible_condition(self, access, user):
         # A user without any membership still has an Access (an empty one), and
         # baseline rules are not theirs to read.
-        access = access_for(user)
-        if not access.is_licensor and not access.roles_by_partner:
-            return self.none()
-        return super().visible_to(user)
+        if not access.roles_by_partner:
+            return Q(pk__in=[])
+        return super().visible_condition(access, user)
 
 
 class PolicyVersionQuerySet(TenantQuerySet):

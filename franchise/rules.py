@@ -5,7 +5,7 @@ Each returns a list of Unmet: empty when the rule is met.
 
 from django.utils import timezone
 
-from franchise.errors import Unmet
+from core.errors import Unmet
 from franchise.models import Licence, PolicyAcknowledgement, PolicyVersion
 
 

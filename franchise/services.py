@@ -19,8 +19,9 @@ from django.db.models import Max, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core.errors import IllegalTransition, Invalid, NotFound, NotPermitted, RuleNotMet, Unmet
+from core.tenancy import COORDINATOR, access_for, forget_access, require_role
 from franchise import policy, policy_fields
-from franchise.errors import IllegalTransition, Invalid, NotFound, NotPermitted, RuleNotMet, Unmet
 from franchise.models import (
     BaselinePolicy,
     BoundaryRule,
@@ -39,7 +40,6 @@ from franchise.models import (
     User,
     normalise_email,
 )
-from franchise.tenancy import COORDINATOR, access_for, forget_access, require_role
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from franchise.errors import NotFound
+from core.errors import NotFound
 from franchise.models import ApiToken
 
 # A token used every second would otherwise write its row every second.

@@ -18,11 +18,11 @@ from django.db.models import OuterRef
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.errors import Invalid, NotFound, NotPermitted
+from core.tenancy import COORDINATOR, SUPERVISOR, access_for
 from franchise import tokens
-from franchise.errors import Invalid, NotFound, NotPermitted
 from franchise.models import Partner
 from franchise.querysets import policy_value
-from franchise.tenancy import COORDINATOR, SUPERVISOR, access_for
 
 RECOVERY_CODE_COUNT = 10
 RECOVERY_DEVICE_NAME = "Recovery codes"

@@ -26,8 +26,8 @@ from django.db import transaction
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.utils import timezone
 
+from core.tenancy import COORDINATOR, LICENSOR_ADMIN
 from franchise.models import BaselinePolicy, Membership
-from franchise.tenancy import COORDINATOR, LICENSOR_ADMIN
 from reminders.models import Reminder, ReminderPreference
 
 logger = logging.getLogger(__name__)

@@ -2,30 +2,28 @@
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
-from franchise.tenancy import COORDINATOR, NO_ACCESS, access_for, own_user_q
+from core.tenancy import COORDINATOR, TenantQuerySet, own_user_q
 
 
-class ReminderQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The reminders addressed to `user`; a coordinator also sees every reminder of their partners,
-        a licensor admin every reminder addressed to the licensing organisation."""
-        access = access_for(user)
-        if access is NO_ACCESS:
-            return self.none()
-        # The licensor's own reminders follow no partner membership; everyone else's stop with their membership.
-        if access.is_licensor:
-            condition = Q(recipient_user_id=user.pk)
-        else:
-            condition = own_user_q(access, user, "recipient_user_id")
+class ReminderQuerySet(TenantQuerySet):
+    """The reminders addressed to a user; a coordinator also sees every reminder of their partners,
+    a licensor admin every reminder addressed to the licensing organisation."""
+
+    def visible_condition(self, access, user):
+        # Everyone else's own reminders stop with their membership.
+        return self._coordinated(access, own_user_q(access, user, "recipient_user_id"))
+
+    def licensor_condition(self, access, user):
+        # The licensor's own reminders follow no partner membership.
+        return self._coordinated(access, Q(recipient_user_id=user.pk)) | Q(partner__isnull=True)
+
+    def _coordinated(self, access, condition):
         coordinated = access.partner_ids([COORDINATOR])
         if coordinated:
             condition |= Q(partner__in=coordinated)
-        if access.is_licensor:
-            condition |= Q(partner__isnull=True)
-        return self.filter(condition)
+        return condition
 
     def pending(self):
         return self.filter(status=self.model.Status.PENDING)
@@ -51,11 +49,13 @@ class ReminderQuerySet(models.QuerySet):
         )
 
 
-class ReminderPreferenceQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if access_for(user) is NO_ACCESS:
-            return self.none()
-        return self.filter(user_id=user.pk)
+class ReminderPreferenceQuerySet(TenantQuerySet):
+    """A user's own preferences only, the licensor's too."""
+
+    def visible_condition(self, access, user):
+        return Q(user_id=user.pk)
+
+    licensor_condition = visible_condition
 
     def switched_off(self, kind):
         return self.filter(kind=kind, enabled=False)

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from franchise.errors import Invalid
+from core.errors import Invalid
 from reminders.models import ESSENTIAL_KINDS, Kind, Reminder, ReminderPreference
 
 logger = logging.getLogger(__name__)

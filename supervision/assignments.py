@@ -14,8 +14,8 @@ effect at once.
 from django.db import connection, transaction
 from django.utils import timezone
 
-from franchise.errors import Invalid
-from franchise.tenancy import COORDINATOR, access_for, require_role
+from core.errors import Invalid
+from core.tenancy import COORDINATOR, access_for, require_role
 from supervision.models import MentorStatus, Person, SupervisionAssignment
 
 __all__ = ["assign_supervisor", "end_assignment", "is_assigned", "require_assignment"]

@@ -24,8 +24,8 @@ from django.db.models import Count, F, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from core.tenancy import COORDINATOR, SUPERVISOR, own_person_q, restrict
 from franchise.querysets import policy_value
-from franchise.tenancy import COORDINATOR, NO_ACCESS, SUPERVISOR, access_for, own_person_q
 
 __all__ = [
     "DUE_SOON_DAYS",
@@ -172,9 +172,8 @@ def supervision_compliance(people=None, *, today=None, now=None):
 def compliance_visible_to(user, rows):
     """Who reads compliance rows: the licensor (every partner), a partner's coordinators and supervisors, and a
     mentor their own row."""
-    access = access_for(user)
-    if access is NO_ACCESS:
-        return rows.none()
-    if access.is_licensor:
-        return rows
-    return rows.filter(Q(partner__in=access.partner_ids([COORDINATOR, SUPERVISOR])) | own_person_q(access, user, ""))
+    return restrict(rows, user, _compliance_readers)
+
+
+def _compliance_readers(access, user):
+    return Q(partner__in=access.partner_ids([COORDINATOR, SUPERVISOR])) | own_person_q(access, user, "")

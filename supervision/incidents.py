@@ -12,11 +12,11 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 
+from core.errors import Invalid, NotPermitted, RuleNotMet, Unmet, check_transition
+from core.tenancy import COORDINATOR, MENTOR, SUPERVISOR, TRAINER, access_for, require_role
 from franchise import two_factor
-from franchise.errors import Invalid, NotPermitted, RuleNotMet, Unmet, check_transition
 from franchise.models import BoundaryRule
 from franchise.policy import effective_policy
-from franchise.tenancy import COORDINATOR, MENTOR, SUPERVISOR, TRAINER, access_for, require_role
 from supervision import signals
 from supervision.incidents_querysets import may_read_agenda, readable_agenda
 from supervision.models import (

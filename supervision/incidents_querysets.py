@@ -5,12 +5,11 @@ Imported by the models module, so models are looked up lazily (apps.get_model).
 
 from django.apps import apps
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
-from franchise.querysets import policy_value
-from franchise.tenancy import (
+from core.tenancy import (
     COORDINATOR,
-    NO_ACCESS,
     SUPERVISOR,
     TenantQuerySet,
     access_for,
@@ -18,6 +17,7 @@ from franchise.tenancy import (
     own_person_q,
     own_user_q,
 )
+from franchise.querysets import policy_value
 
 ONE_TO_ONE = "one_to_one"
 CANCELLED = "cancelled"
@@ -32,27 +32,23 @@ def _incident_model():
 
 
 class BoundaryIncidentQuerySet(TenantQuerySet):
-    def visible_to(self, user):
-        """The incidents `user` may see. The strictest rule in Tandem, in one method:
+    """The incidents a user may see. The strictest rule in Tandem, in one class:
 
-        - the partner's coordinators: every incident of the partner;
-        - a reporter: the incidents they reported, while they hold a role in the partner
-          (and have not exited it);
-        - a supervisor: incidents about the mentors currently assigned to them (a
-          SupervisionAssignment made by a coordinator, never a session someone booked),
-          and only where the partner's policy in force has `supervisors_see_incidents` on;
-        - the licensor: an incident once it has been escalated (and from then on);
-        - anyone else: nothing.
-        """
-        access = access_for(user)
-        if access is NO_ACCESS:
-            return self.none()
-        queryset = self
+    - the partner's coordinators: every incident of the partner;
+    - a reporter: the incidents they reported, while they hold a role in the partner
+      (and have not exited it);
+    - a supervisor: incidents about the mentors currently assigned to them (a
+      SupervisionAssignment made by a coordinator, never a session someone booked),
+      and only where the partner's policy in force has `supervisors_see_incidents` on;
+    - the licensor: an incident once it has been escalated (and from then on);
+    - anyone else: nothing.
+    """
+
+    def visible_condition(self, access, user):
         condition = Q(partner__in=access.partner_ids([COORDINATOR]))
         condition |= own_user_q(access, user, "reporter_id")
         supervising = access.partner_ids([SUPERVISOR])
         if supervising:
-            queryset = queryset.alias(_supervisors_see_incidents=policy_value("supervisors_see_incidents"))
             supervises_mentor = Exists(
                 _assignment_model()
                 .objects.current()
@@ -60,10 +56,13 @@ class BoundaryIncidentQuerySet(TenantQuerySet):
                     own_person_q(access, user, "supervisor"), partner=OuterRef("partner"), supervisee=OuterRef("mentor")
                 )
             )
-            condition |= Q(partner__in=supervising, _supervisors_see_incidents=True) & Q(supervises_mentor)
-        if access.is_licensor:
-            condition |= Q(escalated_at__isnull=False)
-        return queryset.filter(condition)
+            supervisors_see_incidents = Exact(policy_value("supervisors_see_incidents"), True)
+            condition |= Q(partner__in=supervising) & Q(supervisors_see_incidents) & Q(supervises_mentor)
+        return condition
+
+    def licensor_condition(self, access, user):
+        # Not every incident: only escalated ones, besides what a partner role of their own would show them.
+        return self.visible_condition(access, user) | Q(escalated_at__isnull=False)
 
     def open(self):
         return self.exclude(status=_incident_model().Status.CLOSED)
@@ -82,10 +81,7 @@ class BoundaryIncidentQuerySet(TenantQuerySet):
 class IncidentPartQuerySet(TenantQuerySet):
     """Rows belonging to one incident (chronology, actions, discussions, access log): visible with their incident."""
 
-    def visible_to(self, user):
-        if access_for(user) is NO_ACCESS:
-            return self.none()
-        return self.filter(incident__in=_incident_model().objects.visible_to(user))
+    visible_with = "incident"
 
 
 def incidents_for_agenda(session):

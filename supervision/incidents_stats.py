@@ -11,8 +11,8 @@ from django.db.models import Case, Count, DateField, F, FloatField, Q, Value, Wh
 from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 
-from franchise.errors import NotPermitted
-from franchise.tenancy import COORDINATOR, access_for
+from core.errors import NotPermitted
+from core.tenancy import COORDINATOR, access_for
 from supervision.models import BoundaryIncident
 
 STATS_FIELDS = ("partner", "month", "category", "severity")

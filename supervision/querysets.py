@@ -12,7 +12,7 @@ from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from franchise.tenancy import COORDINATOR, NO_ACCESS, SUPERVISOR, TRAINER, TenantQuerySet, access_for, own_person_q
+from core.tenancy import COORDINATOR, SUPERVISOR, TRAINER, TenantQuerySet
 from training.querysets import passed_enrolment_exists
 
 # Who reads a partner's people and shadowing: the staff who work with them.
@@ -23,23 +23,12 @@ MATCH_READER_ROLES = (COORDINATOR, SUPERVISOR)
 HOURS = DecimalField(max_digits=8, decimal_places=2)
 
 
-def _staff_or_own(user, roles, person_path):
-    """Rows of partners where the user holds one of `roles`, plus the rows of their own Person (`person_path`,
-    "" on Person itself) by the rule of own_person_q. None when the user sees everything (licensor)."""
-    access = access_for(user)
-    if access.is_licensor:
-        return None
-    return Q(partner__in=access.partner_ids(roles)) | own_person_q(access, user, person_path)
-
-
 class PersonQuerySet(TenantQuerySet):
-    def visible_to(self, user):
-        """Coordinators, supervisors and trainers see their partner's people; a mentor only their own Person;
-        the licensor everyone."""
-        if access_for(user) is NO_ACCESS:
-            return self.none()
-        condition = _staff_or_own(user, STAFF_ROLES, "")
-        return self.all() if condition is None else self.filter(condition)
+    """Coordinators, supervisors and trainers see their partner's people; a mentor only their own Person;
+    the licensor everyone."""
+
+    reader_roles = STAFF_ROLES
+    own_person_paths = ("",)
 
     def with_trained(self):
         """Annotate `trained`: prior learning recognised, or a passed enrolment. One EXISTS, no Python loop."""
@@ -76,31 +65,23 @@ class PersonQuerySet(TenantQuerySet):
 
 
 class PersonTransitionQuerySet(TenantQuerySet):
-    def visible_to(self, user):
-        if access_for(user) is NO_ACCESS:
-            return self.none()
-        condition = _staff_or_own(user, STAFF_ROLES, "person")
-        return self.all() if condition is None else self.filter(condition)
+    reader_roles = STAFF_ROLES
+    own_person_paths = ("person",)
 
 
 class ShadowingLogQuerySet(TenantQuerySet):
-    def visible_to(self, user):
-        if access_for(user) is NO_ACCESS:
-            return self.none()
-        condition = _staff_or_own(user, STAFF_ROLES, "mentor")
-        return self.all() if condition is None else self.filter(condition)
+    reader_roles = STAFF_ROLES
+    own_person_paths = ("mentor",)
 
     def hours_on(self, mentor, on_date):
         return self.filter(mentor=mentor, date=on_date).aggregate(total=Sum("hours"))["total"] or Decimal("0")
 
 
 class MatchQuerySet(TenantQuerySet):
-    def visible_to(self, user):
-        """Coordinators and supervisors see their partner's matches; a mentor only their own."""
-        if access_for(user) is NO_ACCESS:
-            return self.none()
-        condition = _staff_or_own(user, MATCH_READER_ROLES, "mentor")
-        return self.all() if condition is None else self.filter(condition)
+    """Coordinators and supervisors see their partner's matches; a mentor only their own."""
+
+    reader_roles = MATCH_READER_ROLES
+    own_person_paths = ("mentor",)
 
     def active(self):
         return self.filter(status="active")

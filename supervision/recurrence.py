@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrulestr
 
-from franchise.clock import wall_clock_exists
-from franchise.errors import Invalid
+from core.clock import wall_clock_exists
+from core.errors import Invalid
 
 __all__ = ["MAX_OCCURRENCES", "Expansion", "expand", "normalise_rrule", "local_date", "shift_wall_clock", "zone"]
 

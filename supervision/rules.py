@@ -4,8 +4,8 @@ import zoneinfo
 
 from django.utils import timezone
 
+from core.errors import Unmet
 from franchise import rules as franchise_rules
-from franchise.errors import Unmet
 from franchise.policy import effective_policy
 from supervision.models import Match, Person
 

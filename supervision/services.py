@@ -1,6 +1,6 @@
 """Use cases of the mentor pathway that write: people, their transitions, shadowing and matches.
 
-Every write checks the writer's role in the person's partner first (franchise.tenancy.require_role),
+Every write checks the writer's role in the person's partner first (core.tenancy.require_role),
 and every read-then-act check (activation, the match cap, the daily shadowing limit) runs under a
 row lock on the person, so two concurrent requests cannot both pass it.
 """
@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from franchise.errors import Invalid, RuleNotMet, check_transition
+from core.errors import Invalid, RuleNotMet, check_transition
+from core.tenancy import COORDINATOR, SUPERVISOR, require_role
 from franchise.models import Membership, normalise_email
-from franchise.tenancy import COORDINATOR, SUPERVISOR, require_role
 from supervision.models import MENTOR_TRANSITIONS, Match, MentorStatus, Person, PersonTransition, ShadowingLog
 from supervision.models.people import new_calendar_secret
 from supervision.querysets import STAFF_ROLES

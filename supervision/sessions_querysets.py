@@ -11,32 +11,37 @@ query as the list.
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from franchise.tenancy import COORDINATOR, NO_ACCESS, SUPERVISOR, TenantQuerySet, access_for, own_person_q
+from core.tenancy import COORDINATOR, SUPERVISOR, TenantQuerySet, own_person_q
 
 
 def _model(name):
     return apps.get_model("supervision", name)
 
 
+def _notes_audience(access, user, session_ref):
+    """Who reads a session's notes: the owning partner's coordinators and its attendees (the session at
+    `session_ref`, an OuterRef path from the rows' model)."""
+    attended = _model("SessionAttendance").objects.filter(
+        own_person_q(access, user, "person"), session=OuterRef(session_ref)
+    )
+    return Q(partner__in=access.partner_ids([COORDINATOR])) | Exists(attended)
+
+
 class SupervisionGroupQuerySet(TenantQuerySet):
-    def visible_to(self, user):
-        """The owner's coordinators and supervisors; for an external group also the coordinators of the guest
-        partners and of partners with a member in it; and every member (through their login)."""
-        access = access_for(user)
-        if access is NO_ACCESS:
-            return self.none()
-        if access.is_licensor:
-            return self.all()
+    """The owner's coordinators and supervisors; for an external group also the coordinators of the guest
+    partners and of partners with a member in it; and every member (through their login)."""
+
+    def visible_condition(self, access, user):
         staff_partners = access.partner_ids([COORDINATOR, SUPERVISOR])
         coordinated = access.partner_ids([COORDINATOR])
         membership = _model("GroupMembership").objects.filter(group=OuterRef("pk"))
         guest = self.model.guest_partners.through.objects.filter(
             supervisiongroup_id=OuterRef("pk"), partner_id__in=coordinated
         )
-        return self.filter(
+        return (
             Q(partner__in=staff_partners)
             | Q(kind=self.model.Kind.EXTERNAL)
             & (Exists(guest) | Exists(membership.filter(person__partner__in=coordinated)))
@@ -57,8 +62,7 @@ class SupervisionGroupQuerySet(TenantQuerySet):
 
 
 class GroupMembershipQuerySet(TenantQuerySet):
-    def visible_to(self, user):
-        return self.filter(group__in=_model("SupervisionGroup").objects.visible_to(user).values("pk"))
+    visible_with = "group"
 
     def consented(self):
         return self.filter(consented_at__isnull=False)
@@ -67,28 +71,18 @@ class GroupMembershipQuerySet(TenantQuerySet):
 class SupervisionSeriesQuerySet(TenantQuerySet):
     """The partner's coordinators and supervisors, and whoever attends one of its sessions."""
 
-    def visible_to(self, user):
-        access = access_for(user)
-        if access is NO_ACCESS:
-            return self.none()
-        if access.is_licensor:
-            return self.all()
+    def visible_condition(self, access, user):
         attended = _model("SessionAttendance").objects.filter(
             own_person_q(access, user, "person"), session__series=OuterRef("pk")
         )
-        return self.filter(Q(partner__in=access.partner_ids([COORDINATOR, SUPERVISOR])) | Exists(attended))
+        return Q(partner__in=access.partner_ids([COORDINATOR, SUPERVISOR])) | Exists(attended)
 
 
 class SupervisionSessionQuerySet(TenantQuerySet):
-    def visible_to(self, user):
-        access = access_for(user)
-        if access is NO_ACCESS:
-            return self.none()
-        if access.is_licensor:
-            return self.all()
+    def visible_condition(self, access, user):
         coordinated = access.partner_ids([COORDINATOR])
         attendance = _model("SessionAttendance").objects.filter(session=OuterRef("pk"))
-        return self.filter(
+        return (
             Q(partner__in=coordinated)
             | Exists(attendance.filter(own_person_q(access, user, "person")))
             | Exists(attendance.filter(person__partner__in=coordinated))
@@ -97,18 +91,7 @@ class SupervisionSessionQuerySet(TenantQuerySet):
     def with_notes_visibility(self, user):
         """Annotate `notes_visible`: may `user` read this session's notes (an attendee, or a coordinator of the
         owning partner)? The licensor sees every session but no notes."""
-        access = access_for(user)
-        if access is NO_ACCESS:
-            return self.annotate(notes_visible=Value(False, output_field=models.BooleanField()))
-        attended = _model("SessionAttendance").objects.filter(
-            own_person_q(access, user, "person"), session=OuterRef("pk")
-        )
-        return self.annotate(
-            notes_visible=models.ExpressionWrapper(
-                Q(partner__in=access.partner_ids([COORDINATOR])) | Exists(attended),
-                output_field=models.BooleanField(),
-            )
-        )
+        return self.annotate_visibility(user, "notes_visible", lambda access, user: _notes_audience(access, user, "pk"))
 
     def booked(self):
         """Sessions that take up their attendees' time: not cancelled."""
@@ -135,8 +118,7 @@ class SupervisionSessionQuerySet(TenantQuerySet):
 
 
 class SessionAttendanceQuerySet(TenantQuerySet):
-    def visible_to(self, user):
-        return self.filter(session__in=_model("SupervisionSession").objects.visible_to(user).values("pk"))
+    visible_with = "session"
 
     def clashes(self, person_ids, ranges, exclude_sessions=()):
         """Attendance rows of `person_ids` in booked sessions overlapping any of `ranges`: one query."""
@@ -151,16 +133,11 @@ class SessionAttendanceQuerySet(TenantQuerySet):
 class SessionActionQuerySet(TenantQuerySet):
     """An action is seen by whoever may read its session's notes, and by its owner."""
 
-    def visible_to(self, user):
-        access = access_for(user)
-        if access is NO_ACCESS:
-            return self.none()
-        attended = _model("SessionAttendance").objects.filter(
-            own_person_q(access, user, "person"), session=OuterRef("session")
-        )
-        return self.filter(
-            Q(partner__in=access.partner_ids([COORDINATOR])) | Exists(attended) | own_person_q(access, user, "owner")
-        )
+    def visible_condition(self, access, user):
+        return _notes_audience(access, user, "session") | own_person_q(access, user, "owner")
+
+    # The licensor reads no session's notes, so none of the actions agreed in them: only as any member would.
+    licensor_condition = visible_condition
 
     def open(self):
         return self.filter(done_at__isnull=True)
@@ -170,17 +147,8 @@ class SupervisionAssignmentQuerySet(TenantQuerySet):
     """Who supervises whom 1:1. The partner's coordinators and the licensor read every assignment; a supervisor
     and a supervisee read their own."""
 
-    def visible_to(self, user):
-        access = access_for(user)
-        if access is NO_ACCESS:
-            return self.none()
-        if access.is_licensor:
-            return self.all()
-        return self.filter(
-            Q(partner__in=access.partner_ids([COORDINATOR]))
-            | own_person_q(access, user, "supervisor")
-            | own_person_q(access, user, "supervisee")
-        )
+    reader_roles = (COORDINATOR,)
+    own_person_paths = ("supervisor", "supervisee")
 
     def current(self, on=None):
         """Assignments in force on `on` (today, in the deployment's time zone, when None): from `starts_on`

@@ -7,7 +7,7 @@ external group follows the policy of the partner that runs it.
 from django.apps import apps
 from django.utils import timezone
 
-from franchise.errors import Invalid, Unmet
+from core.errors import Invalid, Unmet
 from franchise.policy import effective_policy
 from supervision.querysets import trained_expression
 

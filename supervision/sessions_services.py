@@ -13,8 +13,8 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from franchise.errors import Invalid, NotFound, NotPermitted, RuleNotMet, check_transition
-from franchise.tenancy import COORDINATOR, SUPERVISOR, access_for, is_own_person, require_role
+from core.errors import Invalid, NotFound, NotPermitted, RuleNotMet, check_transition
+from core.tenancy import COORDINATOR, SUPERVISOR, access_for, is_own_person, require_role
 from supervision.assignments import require_assignment
 from supervision.models import (
     GroupMembership,

@@ -15,7 +15,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from franchise.tenancy import COORDINATOR, NO_ACCESS, TenantQuerySet, access_for, own_person_q
+from core.tenancy import COORDINATOR, TenantQuerySet, own_person_q
 
 __all__ = [
     "passed_enrolment_exists",
@@ -48,26 +48,23 @@ def passed_enrolment_exists(person_ref="pk"):
     return Exists(enrolment.objects.filter(learner=OuterRef(person_ref), status=enrolment.Status.PASSED))
 
 
-def _own(user, path):
-    # The user's own Person at `path`, by the one rule every "their own" read follows (franchise.tenancy).
-    return own_person_q(access_for(user), user, path)
-
-
-def teaches(user, course_ref):
+def teaches(access, user, course_ref):
     """An Exists expression: `user` is the lead or a co-trainer of the course at `course_ref` (an OuterRef path)."""
     course = _model("Course")
     return Exists(
-        course.objects.filter(pk=OuterRef(course_ref)).filter(_own(user, "lead_trainer") | _own(user, "co_trainers"))
+        course.objects.filter(pk=OuterRef(course_ref)).filter(
+            own_person_q(access, user, "lead_trainer") | own_person_q(access, user, "co_trainers")
+        )
     )
 
 
-def accredited_in(user, partner_ref, programme_ref):
+def accredited_in(access, user, partner_ref, programme_ref):
     """An Exists expression: `user` is a person of that partner holding an active accreditation of
     stage accredited_trainer or higher for that programme (an internal verifier)."""
     accreditation = _model("TrainerAccreditation")
     return Exists(
         accreditation.objects.filter(
-            _own(user, "person"),
+            own_person_q(access, user, "person"),
             person__partner=OuterRef(partner_ref),
             programme=OuterRef(programme_ref),
             stage__in=ACCREDITED_STAGES,
@@ -79,24 +76,21 @@ def accredited_in(user, partner_ref, programme_ref):
 class _TrainingQuerySet(TenantQuerySet):
     """Licensor: all; coordinators: their partners' rows; other members: rows `member_condition` allows."""
 
-    def member_condition(self, user):
+    def member_condition(self, access, user):
         return Q(pk__in=[])
 
-    def visible_to(self, user):
-        access = access_for(user)
-        if access is NO_ACCESS:
-            return self.none()
-        if access.is_licensor:
-            return self.all()
+    def visible_condition(self, access, user):
         coordinated = access.partner_ids([COORDINATOR])
         member_of = access.partner_ids()
-        return self.filter(Q(partner__in=coordinated) | (Q(partner__in=member_of) & self.member_condition(user)))
+        return Q(partner__in=coordinated) | (Q(partner__in=member_of) & self.member_condition(access, user))
 
 
 class CourseQuerySet(_TrainingQuerySet):
-    def member_condition(self, user):
+    def member_condition(self, access, user):
         enrolment = _model("Enrolment")
-        return teaches(user, "pk") | Exists(enrolment.objects.filter(_own(user, "learner"), course=OuterRef("pk")))
+        return teaches(access, user, "pk") | Exists(
+            enrolment.objects.filter(own_person_q(access, user, "learner"), course=OuterRef("pk"))
+        )
 
     def with_places_taken(self):
         """Annotate `places_taken`: enrolments holding a place. A subquery, so the list keeps its ordering
@@ -113,19 +107,19 @@ class CourseQuerySet(_TrainingQuerySet):
 
 
 class CourseSessionQuerySet(_TrainingQuerySet):
-    def member_condition(self, user):
+    def member_condition(self, access, user):
         enrolment = _model("Enrolment")
-        return teaches(user, "course") | Exists(
-            enrolment.objects.filter(_own(user, "learner"), course=OuterRef("course"))
+        return teaches(access, user, "course") | Exists(
+            enrolment.objects.filter(own_person_q(access, user, "learner"), course=OuterRef("course"))
         )
 
 
 class EnrolmentQuerySet(_TrainingQuerySet):
-    def member_condition(self, user):
+    def member_condition(self, access, user):
         return (
-            _own(user, "learner")
-            | teaches(user, "course")
-            | accredited_in(user, partner_ref="partner", programme_ref="course__programme")
+            own_person_q(access, user, "learner")
+            | teaches(access, user, "course")
+            | accredited_in(access, user, partner_ref="partner", programme_ref="course__programme")
         )
 
     def holding_a_place(self):
@@ -133,22 +127,22 @@ class EnrolmentQuerySet(_TrainingQuerySet):
 
 
 class CourseAttendanceQuerySet(_TrainingQuerySet):
-    def member_condition(self, user):
-        return _own(user, "enrolment__learner") | teaches(user, "session__course")
+    def member_condition(self, access, user):
+        return own_person_q(access, user, "enrolment__learner") | teaches(access, user, "session__course")
 
 
 class CriterionAssessmentQuerySet(_TrainingQuerySet):
-    def member_condition(self, user):
+    def member_condition(self, access, user):
         return (
-            _own(user, "enrolment__learner")
-            | teaches(user, "enrolment__course")
-            | accredited_in(user, partner_ref="partner", programme_ref="enrolment__course__programme")
+            own_person_q(access, user, "enrolment__learner")
+            | teaches(access, user, "enrolment__course")
+            | accredited_in(access, user, partner_ref="partner", programme_ref="enrolment__course__programme")
         )
 
 
 class CertificateQuerySet(_TrainingQuerySet):
-    def member_condition(self, user):
-        return _own(user, "enrolment__learner") | teaches(user, "enrolment__course")
+    def member_condition(self, access, user):
+        return own_person_q(access, user, "enrolment__learner") | teaches(access, user, "enrolment__course")
 
     def by_code(self, code):
         """The certificate with exactly this code, for public verification, or None.
@@ -161,8 +155,8 @@ class CertificateQuerySet(_TrainingQuerySet):
 
 
 class AccreditationQuerySet(_TrainingQuerySet):
-    def member_condition(self, user):
-        return _own(user, "person")
+    def member_condition(self, access, user):
+        return own_person_q(access, user, "person")
 
     def active(self):
         return self.filter(status=self.model.Status.ACTIVE)
@@ -188,21 +182,21 @@ class AccreditationQuerySet(_TrainingQuerySet):
 
 
 class AccreditationEventQuerySet(_TrainingQuerySet):
-    def member_condition(self, user):
-        return _own(user, "accreditation__person")
+    def member_condition(self, access, user):
+        return own_person_q(access, user, "accreditation__person")
 
 
 class TeachingRecordQuerySet(_TrainingQuerySet):
-    def member_condition(self, user):
-        return _own(user, "person") | teaches(user, "session__course")
+    def member_condition(self, access, user):
+        return own_person_q(access, user, "person") | teaches(access, user, "session__course")
 
     def signed_off(self):
         return self.filter(signed_off_at__isnull=False)
 
 
 class CPDRecordQuerySet(_TrainingQuerySet):
-    def member_condition(self, user):
-        return _own(user, "person")
+    def member_condition(self, access, user):
+        return own_person_q(access, user, "person")
 
 
 def people_with_passed_enrolment(queryset=None):

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from franchise.errors import Unmet
+from core.errors import Unmet
 from franchise.models import Criterion, Licence
 from franchise.policy import effective_policy
 from training.models import (

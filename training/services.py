@@ -17,10 +17,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from franchise.clock import local_time_problem
-from franchise.errors import Invalid, NotPermitted, RuleNotMet, Unmet, check_transition
+from core.clock import local_time_problem
+from core.errors import Invalid, NotPermitted, RuleNotMet, Unmet, check_transition
+from core.tenancy import COORDINATOR, TRAINER, access_for, can_write, require_role
 from franchise.policy import effective_policy
-from franchise.tenancy import COORDINATOR, TRAINER, access_for, can_write, require_role
 from training import rules
 from training.models import (
     AccreditationEvent,

@@ -11,7 +11,7 @@ from rest_framework.test import APIRequestFactory, force_authenticate
 
 from api.base import ScopedReadOnlyViewSet
 from api.exceptions import exception_handler
-from franchise.errors import IllegalTransition, Invalid, NotFound, NotPermitted, RuleNotMet, Unmet
+from core.errors import IllegalTransition, Invalid, NotFound, NotPermitted, RuleNotMet, Unmet
 from franchise.models import User
 from tests.api.routes import api_routes
 

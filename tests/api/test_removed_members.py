@@ -186,7 +186,7 @@ def test_a_member_who_leaves_can_no_longer_act_on_their_records(
 
 @pytest.mark.parametrize("departure", DEPARTURES)
 def test_the_services_refuse_a_member_who_has_left(departure, world, coordinator, mentor_user):
-    from franchise.errors import NotPermitted
+    from core.errors import NotPermitted
     from supervision import sessions_services
 
     _depart(departure, coordinator, world["mentor"])

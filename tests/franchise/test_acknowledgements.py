@@ -1,7 +1,7 @@
 import pytest
 
+from core.errors import Invalid, NotFound, NotPermitted
 from franchise import rules, services
-from franchise.errors import Invalid, NotFound, NotPermitted
 from franchise.models import PolicyAcknowledgement, PolicyVersion
 from franchise.querysets import (
     people_acknowledged_current_version,

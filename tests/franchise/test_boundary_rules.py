@@ -1,7 +1,7 @@
 import pytest
 
+from core.errors import Invalid, NotFound, NotPermitted
 from franchise import services
-from franchise.errors import Invalid, NotFound, NotPermitted
 from franchise.models import BoundaryRule, PolicyVersion
 from franchise.policy import effective_policy
 from tests.franchise.factories import BoundaryRuleFactory

@@ -3,8 +3,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.errors import IllegalTransition, Invalid, NotPermitted
 from franchise import services
-from franchise.errors import IllegalTransition, Invalid, NotPermitted
 from franchise.models import Licence, LicenceEvent, PolicyVersion
 from franchise.tasks import expire_licences
 from tests.franchise.factories import LicenceFactory, ProgrammeFactory

@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import OuterRef
 from django.utils import timezone
 
+from core.errors import Invalid, NotFound, NotPermitted
 from franchise import policy_fields, services
-from franchise.errors import Invalid, NotFound, NotPermitted
 from franchise.models import BaselinePolicy, PolicyOverride, PolicyVersion
 from franchise.policy import effective_policy
 from franchise.policy_fields import BY_NAME, POLICY_FIELDS

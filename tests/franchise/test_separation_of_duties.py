@@ -12,9 +12,9 @@ import pytest
 from django.core import checks, mail
 from django.core.management import CommandError, call_command
 
+from core.errors import Invalid, RuleNotMet
 from franchise import services
 from franchise.checks import accounts_holding_both_sides
-from franchise.errors import Invalid, RuleNotMet
 from franchise.models import Invitation, Membership, Role, User
 from tests.factories import InvitationFactory, MembershipFactory, user_with_role
 

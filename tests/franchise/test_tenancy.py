@@ -3,9 +3,8 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from franchise.errors import NotFound, NotPermitted
-from franchise.models import Invitation, Membership, Partner, Role
-from franchise.tenancy import (
+from core.errors import NotFound, NotPermitted
+from core.tenancy import (
     COORDINATOR,
     MENTOR,
     TRAINER,
@@ -15,6 +14,7 @@ from franchise.tenancy import (
     is_licensor,
     require_role,
 )
+from franchise.models import Invitation, Membership, Partner, Role
 from tests.factories import InvitationFactory, MembershipFactory, user_with_role
 
 

@@ -7,8 +7,8 @@ import pytest
 from django.core import mail
 from django.db import connection
 
+from core.errors import Invalid, NotPermitted
 from franchise import services
-from franchise.errors import Invalid, NotPermitted
 from franchise.models import Invitation, Membership, Role, User
 from tests.factories import InvitationFactory, PartnerFactory, UserFactory, user_with_role
 

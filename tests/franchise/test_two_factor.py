@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.errors import Invalid
 from franchise import services, tokens, two_factor
-from franchise.errors import Invalid
 from franchise.models import ApiToken, PolicyOverride, Role
 from franchise.policy import effective_policy
 from supervision import incidents

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from franchise.errors import Invalid, NotPermitted
+from core.errors import Invalid, NotPermitted
 from supervision import incidents
 from supervision.models import IncidentAccess, IncidentAction
 from tests.incidents.factories import BoundaryIncidentFactory, IncidentActionFactory

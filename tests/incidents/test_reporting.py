@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.errors import Invalid, NotFound, NotPermitted
 from franchise import services as franchise_services
-from franchise.errors import Invalid, NotFound, NotPermitted
 from franchise.models import Role
 from supervision import signals
 from supervision.models import BoundaryIncident, IncidentAccess

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from franchise.errors import NotPermitted
+from core.errors import NotPermitted
 from franchise.models import Role
 from supervision.incidents_stats import incident_stats, stats_scope
 from supervision.models import BoundaryIncident

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from franchise.errors import Invalid, NotPermitted
+from core.errors import Invalid, NotPermitted
 from franchise.models import Role
 from supervision import incidents
 from supervision.incidents_querysets import incidents_for_agenda

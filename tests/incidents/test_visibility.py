@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.tenancy import forget_access
 from franchise.models import Membership, Role
-from franchise.tenancy import forget_access
 from supervision.models import BoundaryIncident, IncidentAccess, IncidentAction
 from tests.factories import user_with_role
 from tests.incidents.factories import BoundaryIncidentFactory, IncidentAccessFactory, IncidentActionFactory

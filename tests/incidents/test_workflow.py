@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from franchise.errors import IllegalTransition, Invalid, NotPermitted, RuleNotMet
+from core.errors import IllegalTransition, Invalid, NotPermitted, RuleNotMet
 from franchise.models import Role
 from supervision import incidents
 from supervision.models import BoundaryIncident, IncidentAccess, IncidentTransition

@@ -6,7 +6,7 @@ import pytest
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
-from franchise.errors import Invalid
+from core.errors import Invalid
 from reminders import services
 from reminders.models import ESSENTIAL_KINDS, Kind, Reminder, ReminderPreference
 from reminders.tasks import plan_reminders

@@ -8,9 +8,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from core.errors import IllegalTransition, RuleNotMet
 from franchise import policy_fields
 from franchise import services as franchise_services
-from franchise.errors import IllegalTransition, RuleNotMet
 from franchise.models import Licence
 from supervision import services
 from supervision.models import MentorStatus, PersonTransition

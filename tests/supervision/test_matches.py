@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from core.errors import IllegalTransition, Invalid, NotFound, NotPermitted, RuleNotMet
 from franchise import services as franchise_services
-from franchise.errors import IllegalTransition, Invalid, NotFound, NotPermitted, RuleNotMet
 from franchise.models import Role
 from supervision import services
 from supervision.models import Match, MentorStatus

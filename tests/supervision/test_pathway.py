@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from franchise.errors import IllegalTransition, Invalid, NotFound, NotPermitted
+from core.errors import IllegalTransition, Invalid, NotFound, NotPermitted
 from supervision import services
 from supervision.models import MENTOR_TRANSITIONS, Match, MentorStatus, Person, PersonTransition
 from tests.factories import user_with_role

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
-from franchise.errors import Invalid, NotPermitted
+from core.errors import Invalid, NotPermitted
 from franchise.models import Role
 from supervision import services
 from supervision.models import MentorStatus, Person, PersonTransition

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from franchise.errors import NotFound, NotPermitted
+from core.errors import NotFound, NotPermitted
 from franchise.models import Role
 from supervision import services
 from supervision.models import MentorStatus, ShadowingLog

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from franchise.errors import Invalid, NotPermitted
+from core.errors import Invalid, NotPermitted
 from supervision import sessions_services as sessions
 from supervision.assignments import assign_supervisor, end_assignment, is_assigned
 from supervision.models import SupervisionAssignment, SupervisionSeries, SupervisionSession
@@ -167,7 +167,7 @@ def test_a_supervisor_cannot_end_an_assignment(partner, supervisor, supervisor_p
 
 
 def test_a_coordinator_of_another_partner_cannot_assign(partner, other_coordinator, supervisor_person, mentee):
-    from franchise.errors import NotFound
+    from core.errors import NotFound
 
     with pytest.raises(NotFound):
         assign_supervisor(by=other_coordinator, partner=partner, supervisor=supervisor_person, supervisee=mentee)

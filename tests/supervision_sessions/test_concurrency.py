@@ -6,7 +6,7 @@ import time
 import pytest
 from django.db import connection
 
-from franchise.errors import Invalid, RuleNotMet
+from core.errors import Invalid, RuleNotMet
 from franchise.models import Role
 from supervision import sessions_services as services
 from supervision.models import GroupMembership, SupervisionGroup, SupervisionSession

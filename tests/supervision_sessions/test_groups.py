@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from franchise.errors import IllegalTransition, Invalid, NotFound, NotPermitted, RuleNotMet
+from core.errors import IllegalTransition, Invalid, NotFound, NotPermitted, RuleNotMet
 from supervision import sessions_services as services
 from supervision.models import GroupMembership, SessionAttendance, SupervisionGroup, SupervisionSession
 from tests.supervision.factories import PersonFactory

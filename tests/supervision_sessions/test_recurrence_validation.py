@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from franchise.errors import Invalid
+from core.errors import Invalid
 from supervision.recurrence import expand, normalise_rrule
 from tests.supervision_sessions.helpers import at
 

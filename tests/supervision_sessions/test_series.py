@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from dateutil.rrule import rrulestr
 
-from franchise.errors import Invalid
+from core.errors import Invalid
 from supervision import sessions_services as services
 from supervision.models import SupervisionSeries, SupervisionSession
 from supervision.recurrence import MAX_OCCURRENCES, expand, normalise_rrule

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from franchise.errors import IllegalTransition, Invalid, NotPermitted
+from core.errors import IllegalTransition, Invalid, NotPermitted
 from supervision import sessions_services as services
 from supervision.models import SessionAction, SessionAttendance, SupervisionSession
 from tests.supervision.factories import PersonFactory

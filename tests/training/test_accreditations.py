@@ -7,8 +7,8 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
+from core.errors import IllegalTransition, Invalid, NotPermitted, RuleNotMet
 from franchise import services as franchise_services
-from franchise.errors import IllegalTransition, Invalid, NotPermitted, RuleNotMet
 from tests.franchise.factories import ProgrammeFactory
 from tests.supervision.factories import PersonFactory
 from tests.training.factories import (

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from franchise.errors import Invalid, NotPermitted, RuleNotMet
+from core.errors import Invalid, NotPermitted, RuleNotMet
 from franchise.models import Criterion
 from supervision.models import Person
 from tests.franchise.factories import CriterionFactory

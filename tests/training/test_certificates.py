@@ -2,7 +2,7 @@
 
 import pytest
 
-from franchise.errors import Invalid, NotPermitted
+from core.errors import Invalid, NotPermitted
 from tests.training.factories import CertificateFactory, CourseFactory, EnrolmentFactory
 from training import services
 from training.models import Certificate

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from franchise.errors import IllegalTransition, Invalid, NotFound, NotPermitted
+from core.errors import IllegalTransition, Invalid, NotFound, NotPermitted
 from tests.franchise.factories import LicenceFactory, ProgrammeFactory
 from tests.supervision.factories import PersonFactory
 from tests.training.factories import (

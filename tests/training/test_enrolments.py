@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from franchise.errors import IllegalTransition, Invalid, NotPermitted, RuleNotMet
+from core.errors import IllegalTransition, Invalid, NotPermitted, RuleNotMet
 from tests.factories import PartnerFactory
 from tests.supervision.factories import PersonFactory
 from tests.training.factories import CourseAttendanceFactory, CourseFactory, CourseSessionFactory, EnrolmentFactory

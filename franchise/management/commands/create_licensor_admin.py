@@ -5,8 +5,8 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.errors import DomainError
 from franchise import services
-from franchise.errors import DomainError
 from franchise.models import User
 
 PASSWORD_VARIABLE = "TANDEM_ADMIN_PASSWORD"

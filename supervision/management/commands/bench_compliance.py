@@ -19,9 +19,9 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core.tenancy import access_for
 from franchise import policy_fields
 from franchise.models import Membership, Partner, PolicyVersion, Role, User
-from franchise.tenancy import access_for
 from supervision.compliance import compliance_visible_to, supervision_compliance
 from supervision.models import MentorStatus, Person, PersonTransition, SessionAttendance, SupervisionSession
 from supervision.recurrence import local_date

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.db import models
 
-from franchise.errors import NotFound, NotPermitted
+from core.errors import NotFound, NotPermitted
 
 LICENSOR_ADMIN = "licensor_admin"
 COORDINATOR = "coordinator"
@@ -115,7 +115,7 @@ def require_role(user, partner, roles=(COORDINATOR,), *, licensor=True, message=
 
 
 # Person.mentor_status of someone who has left the programme (supervision.models.MentorStatus.EXITED; spelt
-# out here because franchise does not import supervision).
+# out here because core imports no domain app).
 EXITED = "exited"
 
 
@@ -167,51 +167,88 @@ def feed_is_open(person):
     return person.user_id is None or is_own_person(person.user, person)
 
 
-class TenantQuerySet(models.QuerySet):
-    """Rows owned by a partner (``partner`` foreign key).
+def restrict(rows, user, condition, *, licensor_condition=None):
+    """`rows` (a queryset) cut down to what `user` may see: nothing for an anonymous or inactive caller;
+    for a licensor admin `licensor_condition(access, user)`, or every row when None; for anyone else
+    `condition(access, user)`. A condition is a Q; an empty Q() means every row.
 
-    Licensor admins see every row; other users see rows of the partners where
-    they hold one of ``reader_roles`` (any role when None). Rows with no partner
-    belong to the licensing organisation and are visible to every signed-in user
-    only when ``licensor_rows_public`` is set (baseline rules, the programme).
+    TenantQuerySet.visible_to is built on this; a read that is no single model's visibility (the compliance
+    rows) calls it directly, so that those callers are handled in this one place too.
+    """
+    access = access_for(user)
+    if access is NO_ACCESS:
+        return rows.none()
+    if access.is_licensor:
+        if licensor_condition is None:
+            return rows.all()
+        condition = licensor_condition
+    found = condition(access, user)
+    return rows.filter(found) if found else rows.all()
+
+
+class TenantQuerySet(models.QuerySet):
+    """Rows owned by a partner, and the one place that answers who sees them: ``visible_to(user)``.
+
+    Anonymous and inactive users see nothing and licensor admins see every row, decided here once; a queryset
+    states only what differs:
+
+    - ``reader_roles``: the roles whose holders read the partner's rows (any role when None);
+    - ``partner_field``: the path to the owning partner (``"pk"`` on Partner itself);
+    - ``licensor_rows_public``: rows with no partner belong to the licensing organisation and are read by
+      every signed-in user (baseline rules);
+    - ``own_person_paths``: the user also reads the rows of their own Person at these paths (``""`` on Person
+      itself), by the rule of own_person_q;
+    - ``visible_with``: the path to the row this one belongs to (an incident's chronology, a session's
+      attendance): visible exactly when that row is, for every caller, licensor included;
+    - ``visible_condition(access, user)``: the condition for a member, when the attributes are not enough;
+    - ``licensor_condition(access, user)``: for a model the licensor reads less of (incidents only once
+      escalated, reminders addressed to the licensing organisation); every row by default.
+
+    A condition is a Q; an empty Q() means every row.
     """
 
     partner_field = "partner"
     reader_roles = None
     licensor_rows_public = False
+    own_person_paths = ()
+    visible_with = None
 
     def visible_to(self, user):
-        access = access_for(user)
-        if access is NO_ACCESS:
-            return self.none()
-        if access.is_licensor:
-            return self.all()
+        if self.visible_with is not None:
+            return restrict(self, user, self._with_owner, licensor_condition=self._with_owner)
+        return restrict(self, user, self.visible_condition, licensor_condition=self.licensor_condition)
+
+    def visible_condition(self, access, user):
         condition = models.Q(**{f"{self.partner_field}__in": access.partner_ids(self.reader_roles)})
         if self.licensor_rows_public:
             condition |= models.Q(**{f"{self.partner_field}__isnull": True})
-        return self.filter(condition)
+        for path in self.own_person_paths:
+            condition |= own_person_q(access, user, path)
+        return condition
 
+    def licensor_condition(self, access, user):
+        return models.Q()
 
-class PartnerQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def _with_owner(self, access, user):
+        owner = _model_at(self.model, self.visible_with)
+        return models.Q(**{f"{self.visible_with}__in": owner.objects.visible_to(user).values("pk")})
+
+    def annotate_visibility(self, user, name, condition):
+        """Annotate `name`: does `condition(access, user)` (a Q on this queryset's rows) hold for `user`?
+        False on every row for an anonymous or inactive caller. For what a row shows to some of those who see
+        it (a session's notes), decided in the list's own query."""
         access = access_for(user)
         if access is NO_ACCESS:
-            return self.none()
-        if access.is_licensor:
-            return self.all()
-        return self.filter(pk__in=access.partner_ids())
+            return self.annotate(**{name: models.Value(False, output_field=models.BooleanField())})
+        return self.annotate(
+            **{name: models.ExpressionWrapper(condition(access, user), output_field=models.BooleanField())}
+        )
 
 
-class MembershipQuerySet(TenantQuerySet):
-    """Licensor admins see all memberships; coordinators their partner's; everyone else only their own."""
-
-    def visible_to(self, user):
-        access = access_for(user)
-        if access is NO_ACCESS:
-            return self.none()
-        if access.is_licensor:
-            return self.all()
-        return self.filter(models.Q(partner__in=access.partner_ids([COORDINATOR])) | models.Q(user_id=user.pk))
+def _model_at(model, path):
+    for name in path.split("__"):
+        model = model._meta.get_field(name).related_model
+    return model
 
 
 class CoordinatorQuerySet(TenantQuerySet):
