@@ -1,4 +1,5 @@
-"""Shared test world: two partners, and an owner/member/outsider of each kind built once per test.
+"""Shared test world: two partners, and an owner/member/outsider of each kind built once per test; the demo
+(`demo`), built once per worker.
 
 Tests that need PostgreSQL or Redis are marked; they are skipped when those are
 absent locally, and TANDEM_REQUIRE_SERVICES=1 (set by .ci/run) turns every such
@@ -6,6 +7,7 @@ skip into a failure so that CI never passes by skipping.
 """
 
 import os
+from contextlib import ExitStack
 
 import pytest
 from rest_framework.test import APIClient
@@ -16,24 +18,132 @@ from tests.factories import PartnerFactory, user_with_role
 REQUIRE_SERVICES = os.environ.get("TANDEM_REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _test_settings(django_test_environment):
+    """Settings every test runs with; set once for the session, so worlds built for many tests get them too."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    with override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        TANDEM_SITE_URL="https://tandem.test",
+        # Pages with {% static %} (the admin, /api/docs/) must render without a collectstatic manifest.
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    ):
+        yield
+
+
 @pytest.fixture(autouse=True)
-def _fast_and_isolated(settings, tmp_path):
+def _isolated():
     from django.core.cache import cache
 
     cache.clear()  # throttles count in the cache: one test's attempts must not refuse another's
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.TANDEM_SITE_URL = "https://tandem.test"
-    # Pages with {% static %} (the admin, /api/docs/) must render without a collectstatic manifest.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+
+
+@pytest.fixture(scope="session")
+def django_db_use_migrations(request):
+    """SQLite test databases are built from the models: 0.3 s instead of 5 s of migrations in each worker.
+
+    tests/test_migrations.py checks that the migrations, run from an empty database, build exactly that
+    schema. PostgreSQL (CI) keeps the migrations, so CI runs them on the production database as well.
+    """
+    from django.db import connection
+
+    return connection.vendor != "sqlite" and not request.config.getvalue("nomigrations")
+
+
+# --- the demo world, built once per worker ----------------------------------------------------------
+
+
+def build_demo():
+    """What `manage.py seed_demo` loads, and the `world` dict its steps fill (accounts, partners, people ...)."""
+    import importlib
+
+    from franchise.management.commands.seed_demo import DEMO_STEPS
+
+    world = {"accounts": []}
+    for step in DEMO_STEPS:
+        importlib.import_module(step).seed(world)
+    return world
+
+
+class _SharedDemo:
+    """The demo, seeded in a transaction that tests share and that is rolled back, never committed.
+
+    Every test still runs in a savepoint of its own inside it, so what one test writes the next does not see.
+    Tests that ask for `demo` run last (pytest_collection_modifyitems), so each worker seeds it once; a test
+    without it rolls the demo back first (pytest_runtest_setup) and never sees it.
+    """
+
+    def __init__(self, django_db_blocker):
+        self._blocker = django_db_blocker
+        self._open = None
+        self.world = None
+
+    def enter(self):
+        from django.db import transaction
+
+        stack = ExitStack()
+        stack.enter_context(self._blocker.unblock())
+        stack.enter_context(transaction.atomic())
+        try:
+            world = build_demo()
+        except BaseException:
+            stack.close()
+            raise
+        self._open, self.world = stack, world
+
+    def leave(self):
+        from django.db import transaction
+
+        if self._open is not None:
+            transaction.set_rollback(True)
+            self._open.close()
+            self._open = self.world = None
+
+
+_shared_demo = None
+
+
+@pytest.fixture(scope="session")
+def _demo_session(_test_settings, django_db_setup, django_db_blocker):
+    global _shared_demo
+    _shared_demo = _SharedDemo(django_db_blocker)
+    _shared_demo.enter()
+    yield _shared_demo
+    _shared_demo.leave()
+    _shared_demo = None
+
+
+@pytest.fixture
+def demo(_demo_session, db):
+    """The demo world of `seed_demo` (its `world` dict); built once per worker, each test in its own savepoint."""
+    if _demo_session.world is None:
+        # A test without the demo ran since it was seeded (tests run in an unusual order): seed it again,
+        # in this test's own transaction.
+        return build_demo()
+    return _demo_session.world
+
+
+def _uses_demo(item):
+    return "demo" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(items):
+    # After pytest-django's own ordering (tryfirst): the demo's tests together at the end, so that each
+    # worker (xdist hands every worker an ascending run of tests) seeds the demo once.
+    items.sort(key=_uses_demo)
 
 
 def pytest_runtest_setup(item):
     from django.db import connection
 
+    if _shared_demo is not None and not _uses_demo(item):
+        _shared_demo.leave()
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         _skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://…")
     if item.get_closest_marker("redis") and not redis_url():

@@ -154,8 +154,7 @@ def test_seed_demo_if_empty_seeds_an_empty_database(db):
     assert User.objects.filter(email="admin@licensor.example").exists()
 
 
-def test_seed_demo_does_not_load_twice(db):
-    _run("seed_demo")
+def test_seed_demo_does_not_load_twice(demo):
     users = User.objects.count()
     _run("seed_demo")
     assert User.objects.count() == users

@@ -1,15 +1,8 @@
-import pytest
-from django.core.management import call_command
-
 from franchise.models import Criterion, Licence, Partner, PolicyAcknowledgement
 from franchise.policy import effective_policy
 
-pytestmark = pytest.mark.django_db
 
-
-def test_the_demo_has_the_programme_licences_and_policies():
-    call_command("seed_demo")
-
+def test_the_demo_has_the_programme_licences_and_policies(demo):
     criteria = Criterion.objects.filter(unit__programme__code="PTM-L3")
     assert list(criteria.filter(kind="performance").values_list("code", flat=True)) == [f"P{n}" for n in range(1, 16)]
     assert list(criteria.filter(kind="knowledge").values_list("code", flat=True)) == [f"K{n}" for n in range(1, 20)]

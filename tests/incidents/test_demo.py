@@ -1,18 +1,8 @@
 """The demo's incidents: both partners, across categories, severities and states, made through the services."""
 
-import io
-
-import pytest
-from django.core.management import call_command
-
 from franchise.models import Partner, User
-from supervision.incidents import due_for_anonymisation
+from supervision.incidents.services import due_for_anonymisation
 from supervision.models import BoundaryIncident, IncidentTransition
-
-
-@pytest.fixture
-def demo(db):
-    call_command("seed_demo", stdout=io.StringIO(), stderr=io.StringIO())
 
 
 def test_each_demo_partner_has_incidents_across_categories_severities_and_states(demo):

@@ -1,16 +1,10 @@
 """The demo's people: every stage of the pathway, reached through the services."""
 
-import io
-
-from django.core.management import call_command
-
 from supervision.models import Match, MentorStatus, Person, PersonTransition
-from supervision.rules import activation_unmet
+from supervision.people.rules import activation_unmet
 
 
-def test_the_demo_has_mentors_at_every_stage_with_matches(db):
-    call_command("seed_demo", stdout=io.StringIO())
-
+def test_the_demo_has_mentors_at_every_stage_with_matches(demo):
     statuses = set(Person.objects.mentors().values_list("mentor_status", flat=True))
     assert statuses == {"applicant", "in_training", "shadowing", "active", "paused"}
     active = Person.objects.active_mentors()

@@ -3,19 +3,13 @@
 import pytest
 from django.utils import timezone
 
-from franchise import demo as franchise_demo
-from supervision import demo as people_demo
-from supervision import demo_sessions
-from supervision.compliance import supervision_compliance
 from supervision.models import SessionAttendance, SupervisionGroup, SupervisionSession
+from supervision.sessions.compliance import supervision_compliance
 
 
 @pytest.fixture
-def world(db):
-    world = {"accounts": []}
-    for step in (franchise_demo, people_demo, demo_sessions):
-        step.seed(world)
-    return world
+def world(demo):
+    return demo
 
 
 def test_the_demo_runs_an_internal_and_an_external_peer_group(world):

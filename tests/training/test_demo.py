@@ -2,19 +2,13 @@
 
 import pytest
 
-from franchise import demo as franchise_demo
-from training import demo, rules
+from training import rules
 from training.models import Certificate, Course, CourseSession, Enrolment, TeachingRecord, TrainerAccreditation
-
-pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world():
-    world = {"accounts": []}
-    franchise_demo.seed(world)
-    demo.seed(world)
-    return world
+def world(demo):
+    return demo
 
 
 def test_the_demo_has_a_completed_cohort_of_six_with_five_certified(world):
