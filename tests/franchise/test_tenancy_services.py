@@ -10,6 +10,7 @@ from django.db import connection
 from core.errors import Invalid, NotPermitted
 from franchise import services
 from franchise.models import Invitation, Membership, Role, User
+from franchise.services import accounts
 from tests.factories import InvitationFactory, PartnerFactory, UserFactory, user_with_role
 
 PASSWORD = "a-long-and-unusual-passphrase"
@@ -38,7 +39,7 @@ def test_a_mail_server_that_fails_does_not_lose_the_invitation(
     def refuse(**kwargs):
         raise ConnectionRefusedError("smtp down")
 
-    monkeypatch.setattr(services, "send_mail", refuse)
+    monkeypatch.setattr(accounts, "send_mail", refuse)
     with django_capture_on_commit_callbacks(execute=True):
         services.invite(by=coordinator, partner=partner, email="n@example.org", role=Role.MENTOR)
     assert Invitation.objects.filter(email="n@example.org").exists()
@@ -46,10 +47,10 @@ def test_a_mail_server_that_fails_does_not_lose_the_invitation(
 
 def test_an_accept_that_loses_the_claim_is_refused_and_writes_nothing(monkeypatch, partner):
     InvitationFactory(partner=partner, email="race@example.org", token="race")
-    stale = services._usable_invitation("race", services.timezone.now())
+    stale = accounts._usable_invitation("race", accounts.timezone.now())
     # Someone else accepts between our read and our claim.
-    Invitation.objects.filter(pk=stale.pk).update(accepted_at=services.timezone.now())
-    monkeypatch.setattr(services, "_usable_invitation", lambda token, now: stale)
+    Invitation.objects.filter(pk=stale.pk).update(accepted_at=accounts.timezone.now())
+    monkeypatch.setattr(accounts, "_usable_invitation", lambda token, now: stale)
 
     with pytest.raises(Invalid) as refused:
         services.accept_invitation(token="race", name="Second", password=PASSWORD)
@@ -64,14 +65,14 @@ def test_two_simultaneous_accepts_of_one_invitation_make_one_membership(monkeypa
     partner = PartnerFactory()
     InvitationFactory(partner=partner, email="twice@example.org", token="twice")
     both_read = threading.Barrier(2, timeout=10)
-    read = services._usable_invitation
+    read = accounts._usable_invitation
 
     def read_then_wait(token, now):
         invitation = read(token, now)
         both_read.wait()
         return invitation
 
-    monkeypatch.setattr(services, "_usable_invitation", read_then_wait)
+    monkeypatch.setattr(accounts, "_usable_invitation", read_then_wait)
     outcomes = []
 
     def accept(name):

@@ -1,0 +1,90 @@
+"""Franchise use cases that write: invitations and memberships (tenancy core); programmes, licences,
+the policy and its boundary rules, and acknowledgements.
+
+One module per sub-domain; callers use ``from franchise import services`` and ``services.<use case>``."""
+
+from franchise.services.accounts import (
+    accept_invitation,
+    check_invitation,
+    check_separation_of_duties,
+    create_partner,
+    invitation_link,
+    invite,
+    make_licensor_admin,
+    pending_invitation,
+    remove_membership,
+    revoke_invitation,
+    send_password_reset,
+    update_partner,
+)
+from franchise.services.acknowledgements import acknowledge_policy, person_for_user
+from franchise.services.boundary_rules import (
+    BOUNDARY_RULE_EDITABLE,
+    check_rule_code,
+    create_boundary_rule,
+    retire_boundary_rule,
+    update_boundary_rule,
+)
+from franchise.services.licences import (
+    LICENCE_EDITABLE,
+    activate_licence,
+    active_licence_for,
+    create_licence,
+    expire_licences,
+    has_active_licence,
+    licence_clash,
+    partner_has_active_licence,
+    reinstate_licence,
+    suspend_licence,
+    terminate_licence,
+    transition_licence,
+    update_licence,
+)
+from franchise.services.policy import (
+    ensure_policy_version,
+    update_baseline,
+    update_policy_overrides,
+    write_policy_version,
+)
+from franchise.services.programmes import create_programme, update_programme
+
+__all__ = [
+    "invitation_link",
+    "check_invitation",
+    "check_separation_of_duties",
+    "invite",
+    "pending_invitation",
+    "accept_invitation",
+    "remove_membership",
+    "create_partner",
+    "update_partner",
+    "revoke_invitation",
+    "make_licensor_admin",
+    "send_password_reset",
+    "create_programme",
+    "update_programme",
+    "has_active_licence",
+    "active_licence_for",
+    "partner_has_active_licence",
+    "licence_clash",
+    "create_licence",
+    "LICENCE_EDITABLE",
+    "update_licence",
+    "transition_licence",
+    "activate_licence",
+    "suspend_licence",
+    "reinstate_licence",
+    "terminate_licence",
+    "expire_licences",
+    "write_policy_version",
+    "ensure_policy_version",
+    "update_baseline",
+    "update_policy_overrides",
+    "check_rule_code",
+    "create_boundary_rule",
+    "BOUNDARY_RULE_EDITABLE",
+    "update_boundary_rule",
+    "retire_boundary_rule",
+    "person_for_user",
+    "acknowledge_policy",
+]
