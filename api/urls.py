@@ -3,17 +3,8 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from api import (
-    auth,
-    core,
-    franchise,
-    incidents,
-    reminders,
-    supervision_assignments,
-    supervision_people,
-    supervision_sessions,
-    training,
-)
+from api import auth, core, franchise, reminders, training
+from api.supervision import assignments, incidents, people, sessions
 
 router = DefaultRouter()
 router.register("partners", core.PartnerViewSet, basename="partner")
@@ -22,16 +13,16 @@ router.register("invitations", core.InvitationViewSet, basename="invitation")
 router.register("programmes", franchise.ProgrammeViewSet, basename="programme")
 router.register("licences", franchise.LicenceViewSet, basename="licence")
 router.register("boundary-rules", franchise.BoundaryRuleViewSet, basename="boundary-rule")
-router.register("people", supervision_people.PersonViewSet, basename="person")
-router.register("shadowing-logs", supervision_people.ShadowingLogViewSet, basename="shadowing-log")
-router.register("matches", supervision_people.MatchViewSet, basename="match")
-router.register("supervision-groups", supervision_sessions.SupervisionGroupViewSet, basename="supervision-group")
-router.register("supervision-sessions", supervision_sessions.SupervisionSessionViewSet, basename="supervision-session")
-router.register("supervision-series", supervision_sessions.SupervisionSeriesViewSet, basename="supervision-series")
-router.register("supervision-actions", supervision_sessions.SessionActionViewSet, basename="supervision-action")
+router.register("people", people.PersonViewSet, basename="person")
+router.register("shadowing-logs", people.ShadowingLogViewSet, basename="shadowing-log")
+router.register("matches", people.MatchViewSet, basename="match")
+router.register("supervision-groups", sessions.SupervisionGroupViewSet, basename="supervision-group")
+router.register("supervision-sessions", sessions.SupervisionSessionViewSet, basename="supervision-session")
+router.register("supervision-series", sessions.SupervisionSeriesViewSet, basename="supervision-series")
+router.register("supervision-actions", sessions.SessionActionViewSet, basename="supervision-action")
 router.register(
     "supervision-assignments",
-    supervision_assignments.SupervisionAssignmentViewSet,
+    assignments.SupervisionAssignmentViewSet,
     basename="supervision-assignment",
 )
 router.register("courses", training.CourseViewSet, basename="course")
@@ -71,7 +62,7 @@ urlpatterns = [
     ),
     path(
         "compliance/supervision/",
-        supervision_sessions.SupervisionComplianceView.as_view(),
+        sessions.SupervisionComplianceView.as_view(),
         name="compliance-supervision",
     ),
     *router.urls,

@@ -5,7 +5,7 @@ from django.urls import include, path
 from api.docs import DocsView, SchemaView
 from api.health import healthz
 from api.pages import accept_invitation_page
-from api.supervision_sessions import group_calendar, person_calendar
+from api.supervision.sessions import group_calendar, person_calendar
 
 # An unmatched URL under /api/ is a JSON 404 like every other API answer; elsewhere the HTML page.
 handler404 = "api.exceptions.not_found"

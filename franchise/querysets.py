@@ -135,8 +135,10 @@ def policy_value(field_name, partner=None, at=None):
     A partner without a version yet has never changed its policy, so the current
     baseline value stands in for it.
     """
-    from franchise.models import BaselinePolicy, PolicyVersion
     from franchise.policy_fields import BOOL, BY_NAME
+
+    baseline_policy = apps.get_model("franchise", "BaselinePolicy")
+    policy_version = apps.get_model("franchise", "PolicyVersion")
 
     policy_field = BY_NAME[field_name]
     if policy_field.kind not in (INT_KIND, BOOL):
@@ -149,14 +151,14 @@ def policy_value(field_name, partner=None, at=None):
         value = Cast(KeyTransform(field_name, "values"), output)
     at = at or timezone.now()
     in_force = (
-        PolicyVersion.objects.filter(
+        policy_version.objects.filter(
             partner=OuterRef("partner") if partner is None else partner, effective_from__lte=at
         )
         .order_by("-effective_from", "-number")
         .annotate(value=value)
         .values("value")[:1]
     )
-    baseline = BaselinePolicy.objects.filter(pk=1).values(field_name)[:1]
+    baseline = baseline_policy.objects.filter(pk=1).values(field_name)[:1]
     return Coalesce(
         Subquery(in_force, output_field=output),
         Subquery(baseline, output_field=output),

@@ -8,7 +8,7 @@ class RemindersConfig(AppConfig):
     def ready(self):
         # Every kind registers its planner and its content on import.
         from reminders import kinds
-        from supervision.signals import incident_reported
+        from supervision.incidents.signals import incident_reported
 
         incident_reported.connect(
             kinds.incidents.notify_critical_incident, dispatch_uid="reminders.notify_critical_incident"

@@ -1,3 +1,5 @@
-"""Admin of supervision. Each area registers its models in its own module, imported here."""
+"""Admin of supervision. Each sub-domain registers its models in its own admin module, imported here."""
 
-from supervision import admin_incidents, admin_people, admin_sessions  # noqa: F401
+from supervision.incidents import admin as incidents_admin  # noqa: F401
+from supervision.people import admin as people_admin  # noqa: F401
+from supervision.sessions import admin as sessions_admin  # noqa: F401

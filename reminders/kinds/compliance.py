@@ -1,6 +1,6 @@
 """Supervision overdue: to the mentor once per overdue spell, and a daily digest to each coordinator.
 
-Both read supervision.compliance.supervision_compliance(), the queryset the
+Both read supervision.sessions.compliance.supervision_compliance(), the queryset the
 compliance endpoint lists, so a reminder and the list never disagree.
 A coordinator gets one message a day listing every overdue mentor of their
 partner — never one message per mentor.
@@ -25,8 +25,8 @@ from reminders.planner import (
     reminder_row,
     subject_type,
 )
-from supervision.compliance import State, supervision_compliance
 from supervision.models import Person
+from supervision.sessions.compliance import State, supervision_compliance
 
 MENTOR, DIGEST = Kind.SUPERVISION_OVERDUE, Kind.SUPERVISION_OVERDUE_DIGEST
 

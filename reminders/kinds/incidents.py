@@ -78,7 +78,7 @@ def plan_incident_critical(now):
 
 
 def notify_critical_incident(sender, *, incident_id, severity, **kwargs):
-    """Receiver of supervision.signals.incident_reported (sent after the report committed): plan the
+    """Receiver of supervision.incidents.signals.incident_reported (sent after the report committed): plan the
     critical notifications now and ask a worker to send them now."""
     if severity != BoundaryIncident.Severity.CRITICAL:
         return

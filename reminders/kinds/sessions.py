@@ -24,8 +24,8 @@ from franchise.querysets import policy_value
 from reminders.messages import content, local, sender_address
 from reminders.models import Kind, Reminder
 from reminders.planner import CATCH_UP, PLAN_AHEAD, insert, planner, reachable, reminder_row, subject_type
-from supervision.calendar import PRODID, event_for
 from supervision.models import SessionAttendance, SupervisionSession
+from supervision.sessions.calendar import PRODID, event_for
 
 UPCOMING, MOVED, CANCELLED = Kind.SESSION_UPCOMING, Kind.SESSION_MOVED, Kind.SESSION_CANCELLED
 LONGEST_LEAD = timedelta(hours=BY_NAME["session_reminder_hours"].maximum)

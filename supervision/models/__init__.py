@@ -1,6 +1,6 @@
-"""Supervision models, one module per area: people (mentors, shadowing, matches) and sessions
-(groups, supervision sessions, series, actions)."""
+"""The supervision app's models, for Django: each sub-domain declares its own (supervision/<sub-domain>/models.py)
+and they are re-exported here, under the one app label "supervision"."""
 
-from supervision.models.incidents import *  # noqa: F403
-from supervision.models.people import *  # noqa: F403
-from supervision.models.sessions import *  # noqa: F403
+from supervision.incidents.models import *  # noqa: F403
+from supervision.people.models import *  # noqa: F403
+from supervision.sessions.models import *  # noqa: F403

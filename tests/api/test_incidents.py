@@ -158,7 +158,7 @@ def test_a_coordinator_records_reviews_escalates_and_closes_an_incident(
 def test_a_critical_report_plans_the_immediate_notification(
     client_for, coordinator, mentor, rule, django_capture_on_commit_callbacks
 ):
-    from supervision import signals
+    from supervision.incidents import signals
 
     received = []
 

@@ -16,8 +16,6 @@ from django.utils import timezone
 from franchise import services as franchise_services
 from franchise.models import Membership, User
 from reminders.models import Reminder
-from supervision import compliance
-from supervision import services as people_services
 from supervision.models import (
     BoundaryIncident,
     GroupMembership,
@@ -32,6 +30,8 @@ from supervision.models import (
     SupervisionSeries,
     SupervisionSession,
 )
+from supervision.people import services as people_services
+from supervision.sessions import compliance
 from tests.incidents.factories import BoundaryIncidentFactory
 from tests.reminders.factories import ReminderFactory
 from tests.supervision.factories import MatchFactory, PersonFactory, PersonTransitionFactory, ShadowingLogFactory
@@ -187,7 +187,7 @@ def test_a_member_who_leaves_can_no_longer_act_on_their_records(
 @pytest.mark.parametrize("departure", DEPARTURES)
 def test_the_services_refuse_a_member_who_has_left(departure, world, coordinator, mentor_user):
     from core.errors import NotPermitted
-    from supervision import sessions_services
+    from supervision.sessions import services as sessions_services
 
     _depart(departure, coordinator, world["mentor"])
     user = _fresh(mentor_user)

@@ -584,12 +584,7 @@ def test_the_match_list_runs_a_constant_number_of_queries(
 # --- the README's walk-through, on the demo data --------------------------------------
 
 
-def test_the_readme_walk_through_takes_a_volunteer_to_active_mentor(db, api):
-    import io
-
-    from django.core.management import call_command
-
-    call_command("seed_demo", stdout=io.StringIO())
+def test_the_readme_walk_through_takes_a_volunteer_to_active_mentor(demo, api):
     token = api.post(
         "/api/v1/auth/token/", {"username": "coordinator@northside.example", "password": "tandem-demo-2026"}
     ).json()["token"]

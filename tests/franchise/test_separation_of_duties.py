@@ -142,8 +142,6 @@ def test_the_command_passes_and_clears_the_staff_flag_of_licensor_admins(licenso
     assert User.objects.get(pk=operator.pk).is_staff is True  # a superuser stays an operator
 
 
-def test_the_demo_keeps_the_rule():
-    call_command("seed_demo", stdout=io.StringIO())
-
+def test_the_demo_keeps_the_rule(demo):
     assert not accounts_holding_both_sides().exists()
     call_command("check_separation_of_duties", stdout=io.StringIO())

@@ -10,7 +10,7 @@ from core.errors import Invalid
 from franchise import services, tokens, two_factor
 from franchise.models import ApiToken, PolicyOverride, Role
 from franchise.policy import effective_policy
-from supervision import incidents
+from supervision.incidents import services as incidents
 from supervision.models import IncidentAccess
 from tests.factories import user_with_role
 from tests.franchise.devices import code_for, enrolled, wrong_code_for

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from franchise import services as franchise_services
-from supervision import incidents
+from supervision.incidents import services as incidents
 from tests.franchise.factories import BoundaryRuleFactory
 from tests.supervision.factories import PersonFactory
 from tests.supervision_sessions.factories import SupervisionAssignmentFactory, SupervisionSessionFactory

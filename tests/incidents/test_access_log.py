@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from supervision import incidents
+from supervision.incidents import services as incidents
 from supervision.models import IncidentAccess
 from tests.incidents.factories import BoundaryIncidentFactory, IncidentAccessFactory
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from core.errors import Invalid, NotPermitted
-from supervision import incidents
+from supervision.incidents import services as incidents
 from supervision.models import IncidentAccess, IncidentAction
 from tests.incidents.factories import BoundaryIncidentFactory, IncidentActionFactory
 from tests.supervision.factories import PersonFactory

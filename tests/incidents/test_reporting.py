@@ -8,7 +8,7 @@ from django.utils import timezone
 from core.errors import Invalid, NotFound, NotPermitted
 from franchise import services as franchise_services
 from franchise.models import Role
-from supervision import signals
+from supervision.incidents import signals
 from supervision.models import BoundaryIncident, IncidentAccess
 from tests.factories import user_with_role
 from tests.franchise.factories import BoundaryRuleFactory, PolicyVersionFactory

@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from franchise import services as franchise_services
-from supervision.incidents import anonymise_incidents, due_for_anonymisation
-from supervision.incidents_stats import incident_stats
+from supervision.incidents.services import anonymise_incidents, due_for_anonymisation
+from supervision.incidents.stats import incident_stats
 from supervision.models import BoundaryIncident, IncidentAccess, IncidentAction, IncidentDiscussion, IncidentTransition
 from tests.incidents.factories import (
     BoundaryIncidentFactory,

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from core.errors import NotPermitted
 from franchise.models import Role
-from supervision.incidents_stats import incident_stats, stats_scope
+from supervision.incidents.stats import incident_stats, stats_scope
 from supervision.models import BoundaryIncident
 from tests.factories import user_with_role
 from tests.incidents.factories import BoundaryIncidentFactory

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from core.errors import Invalid, NotPermitted
 from franchise.models import Role
-from supervision import incidents
-from supervision.incidents_querysets import incidents_for_agenda
+from supervision.incidents import services as incidents
+from supervision.incidents.querysets import incidents_for_agenda
 from supervision.models import IncidentDiscussion
 from tests.factories import user_with_role
 from tests.incidents.factories import BoundaryIncidentFactory
@@ -92,7 +92,7 @@ def test_in_a_group_across_partners_each_coordinator_reads_only_their_own_member
 
 
 def test_a_coordinator_records_the_reflective_note_of_a_held_group_session(partner, coordinator):
-    from supervision.incidents_querysets import may_read_reflection
+    from supervision.incidents.querysets import may_read_reflection
 
     held = SupervisionSessionFactory(partner=partner, group_session=True, held=True)
     member = _a_member(held)
@@ -219,7 +219,7 @@ def test_the_reflective_note_lets_the_incident_close(open_incident, held_one_to_
 def test_a_reflective_note_is_read_by_coordinators_and_the_sessions_parties_only(
     partner, mentor, held_one_to_one, supervisor, coordinator, licensor
 ):
-    from supervision.incidents_querysets import may_read_reflection
+    from supervision.incidents.querysets import may_read_reflection
     from tests.incidents.factories import IncidentDiscussionFactory
 
     discussion = IncidentDiscussionFactory(

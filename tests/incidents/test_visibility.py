@@ -113,7 +113,7 @@ def test_an_assignment_not_in_force_today_shows_no_incident(
 def test_ending_the_assignment_ends_the_supervisors_sight_of_the_incidents(
     supervisors_see_incidents, about_mentor, assignment, one_to_one, supervisor, coordinator
 ):
-    from supervision.assignments import end_assignment
+    from supervision.sessions.assignments import end_assignment
 
     end_assignment(by=coordinator, assignment=assignment)
     assert visible(supervisor) == set()

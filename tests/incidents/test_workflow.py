@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from core.errors import IllegalTransition, Invalid, NotPermitted, RuleNotMet
 from franchise.models import Role
-from supervision import incidents
+from supervision.incidents import services as incidents
 from supervision.models import BoundaryIncident, IncidentAccess, IncidentTransition
 from tests.factories import user_with_role
 from tests.incidents.factories import BoundaryIncidentFactory, IncidentActionFactory, IncidentDiscussionFactory

@@ -12,8 +12,8 @@ from reminders.kinds.incidents import (
     plan_incident_review_overdue,
 )
 from reminders.models import Kind, Reminder
+from supervision.incidents.signals import incident_reported
 from supervision.models import BoundaryIncident, IncidentAction
-from supervision.signals import incident_reported
 from tests.incidents.factories import BoundaryIncidentFactory, IncidentActionFactory
 from tests.reminders.helpers import html, rows, send, to
 from tests.supervision.factories import PersonFactory

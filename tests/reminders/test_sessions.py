@@ -181,7 +181,7 @@ def test_sessions_changed_cancels_stale_reminders_and_plans_the_notices_at_once(
     session, coordinator, django_capture_on_commit_callbacks, monkeypatch
 ):
     from reminders import services
-    from supervision import sessions_services
+    from supervision.sessions import services as sessions_services
 
     published = []
     monkeypatch.setattr(services, "publish_sweep", lambda: published.append(True))
@@ -202,7 +202,7 @@ def test_sessions_changed_cancels_stale_reminders_and_plans_the_notices_at_once(
 
 def test_sessions_changed_for_a_cancelled_session_plans_the_cancellation(session, coordinator, monkeypatch):
     from reminders import services
-    from supervision import sessions_services
+    from supervision.sessions import services as sessions_services
 
     monkeypatch.setattr(services, "publish_sweep", lambda: True)
     sessions.plan_session_upcoming(timezone.now())
@@ -210,3 +210,77 @@ def test_sessions_changed_for_a_cancelled_session_plans_the_cancellation(session
 
     assert services.sessions_changed([session.pk])["session_cancelled"] == 2
     assert set(Reminder.objects.filter(kind=Kind.SESSION_UPCOMING).values_list("status", flat=True)) == {"cancelled"}
+
+
+# --- the session use cases tell the reminders at once, on commit ---------------------------
+
+
+@pytest.fixture
+def no_broker(monkeypatch):
+    from reminders import services
+
+    published = []
+    monkeypatch.setattr(services, "publish_sweep", lambda: published.append(True))
+    return published
+
+
+def test_booking_a_session_plans_its_reminders_on_commit_without_waiting_for_the_sweep(
+    partner, coordinator, django_capture_on_commit_callbacks, no_broker
+):
+    from supervision.sessions import services as sessions_services
+
+    supervisor = PersonFactory(partner=partner, with_user=True, email="ruth@example.org")
+    supervisee = PersonFactory(partner=partner, active_mentor=True, email="mo@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        sessions_services.schedule_session(
+            by=coordinator,
+            partner=partner,
+            kind=SupervisionSession.Kind.ONE_TO_ONE,
+            starts_at=_soon(3),
+            ends_at=_soon(4),
+            supervisor=supervisor,
+            supervisee=supervisee,
+        )
+
+    assert {r.recipient_address for r in rows(Kind.SESSION_UPCOMING)} == {"ruth@example.org", "mo@example.org"}
+    assert no_broker  # and a worker is asked to send them now
+
+
+def test_a_series_plans_the_reminders_of_its_occurrences_within_the_lead_time_on_commit(
+    partner, coordinator, django_capture_on_commit_callbacks, no_broker
+):
+    from supervision.sessions import services as sessions_services
+
+    supervisor = PersonFactory(partner=partner, with_user=True, email="ruth@example.org")
+    supervisee = PersonFactory(partner=partner, active_mentor=True, email="mo@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        _, booked = sessions_services.schedule_series(
+            by=coordinator,
+            partner=partner,
+            rrule="FREQ=WEEKLY;COUNT=3",
+            kind=SupervisionSession.Kind.ONE_TO_ONE,
+            starts_at=_soon(3),
+            ends_at=_soon(4),
+            supervisor=supervisor,
+            supervisee=supervisee,
+        )
+
+    # Only the first occurrence is within the 24-hour lead time; the sweep plans the others when they are.
+    assert {r.subject_id for r in rows(Kind.SESSION_UPCOMING)} == {booked[0].pk}
+    assert len(rows(Kind.SESSION_UPCOMING)) == 2
+
+
+def test_moving_and_cancelling_tell_the_attendees_on_commit(
+    session, coordinator, django_capture_on_commit_callbacks, no_broker
+):
+    from supervision.sessions import services as sessions_services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sessions_services.reschedule_session(
+            by=coordinator, session=session, starts_at=session.starts_at + timedelta(hours=1)
+        )
+    assert {r.recipient_address for r in rows(Kind.SESSION_MOVED)} == {"ruth@example.org", "mo@example.org"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sessions_services.cancel_session(by=coordinator, session=session, reason="Snow.")
+    assert {r.recipient_address for r in rows(Kind.SESSION_CANCELLED)} == {"ruth@example.org", "mo@example.org"}

@@ -12,9 +12,9 @@ from core.errors import IllegalTransition, RuleNotMet
 from franchise import policy_fields
 from franchise import services as franchise_services
 from franchise.models import Licence
-from supervision import services
 from supervision.models import MentorStatus, PersonTransition
-from supervision.rules import activation_unmet
+from supervision.people import services
+from supervision.people.rules import activation_unmet
 from tests.franchise.factories import LicenceFactory, PolicyVersionFactory
 from tests.supervision.factories import PersonFactory, ShadowingLogFactory
 from tests.supervision.helpers import acknowledge, licence_for, meet_every_requirement, ready_to_activate, shadow

@@ -10,8 +10,8 @@ from django.utils import timezone
 from core.errors import IllegalTransition, Invalid, NotFound, NotPermitted, RuleNotMet
 from franchise import services as franchise_services
 from franchise.models import Role
-from supervision import services
 from supervision.models import Match, MentorStatus
+from supervision.people import services
 from tests.factories import user_with_role
 from tests.supervision.factories import MatchFactory, PersonFactory
 

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from core.errors import IllegalTransition, Invalid, NotFound, NotPermitted
-from supervision import services
 from supervision.models import MENTOR_TRANSITIONS, Match, MentorStatus, Person, PersonTransition
+from supervision.people import services
 from tests.factories import user_with_role
 from tests.supervision.factories import MatchFactory, PersonFactory
 

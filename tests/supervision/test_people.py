@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from core.errors import Invalid, NotPermitted
 from franchise.models import Role
-from supervision import services
 from supervision.models import MentorStatus, Person, PersonTransition
+from supervision.people import services
 from tests.factories import UserFactory, user_with_role
 from tests.supervision.factories import PersonFactory, ShadowingLogFactory
 from tests.training.factories import EnrolmentFactory

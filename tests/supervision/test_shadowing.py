@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from core.errors import NotFound, NotPermitted
 from franchise.models import Role
-from supervision import services
 from supervision.models import MentorStatus, ShadowingLog
+from supervision.people import services
 from tests.factories import user_with_role
 from tests.supervision.factories import PersonFactory, ShadowingLogFactory
 

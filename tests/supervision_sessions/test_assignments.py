@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from core.errors import Invalid, NotPermitted
-from supervision import sessions_services as sessions
-from supervision.assignments import assign_supervisor, end_assignment, is_assigned
 from supervision.models import SupervisionAssignment, SupervisionSeries, SupervisionSession
+from supervision.sessions import services as sessions
+from supervision.sessions.assignments import assign_supervisor, end_assignment, is_assigned
 from tests.supervision.factories import PersonFactory
 from tests.supervision_sessions.factories import SupervisionAssignmentFactory
 from tests.supervision_sessions.helpers import days_from_now, person_of

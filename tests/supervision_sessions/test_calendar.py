@@ -9,7 +9,7 @@ import pytest
 from dateutil.rrule import rrulestr
 from django.test import Client
 
-from supervision import sessions_services as services
+from supervision.sessions import services
 from tests.supervision.factories import PersonFactory
 from tests.supervision_sessions.factories import SupervisionGroupFactory, SupervisionSessionFactory
 from tests.supervision_sessions.helpers import at, days_from_now, mentors, person_of
@@ -144,7 +144,7 @@ def test_an_unknown_secret_is_not_found(db):
 
 
 def test_a_regenerated_secret_retires_the_old_person_url(partner, people):
-    from supervision.models.people import new_calendar_secret
+    from supervision.people.models import new_calendar_secret
 
     _supervisor, supervisee = people
     old = _person_url(supervisee)

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from supervision.compliance import compliance_visible_to, supervision_compliance
 from supervision.models import Person
+from supervision.sessions.compliance import compliance_visible_to, supervision_compliance
 from tests.factories import PartnerFactory
 from tests.supervision.factories import PersonFactory, PersonTransitionFactory
 from tests.supervision_sessions.factories import (

@@ -8,8 +8,8 @@ from django.db import connection
 
 from core.errors import Invalid, RuleNotMet
 from franchise.models import Role
-from supervision import sessions_services as services
 from supervision.models import GroupMembership, SupervisionGroup, SupervisionSession
+from supervision.sessions import services
 from tests.factories import PartnerFactory, user_with_role
 from tests.supervision.factories import PersonFactory
 from tests.supervision_sessions.factories import SupervisionGroupFactory

@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from core.errors import IllegalTransition, Invalid, NotFound, NotPermitted, RuleNotMet
-from supervision import sessions_services as services
 from supervision.models import GroupMembership, SessionAttendance, SupervisionGroup, SupervisionSession
+from supervision.sessions import services
 from tests.supervision.factories import PersonFactory
 from tests.supervision_sessions.factories import (
     GroupMembershipFactory,

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from core.errors import Invalid
-from supervision.recurrence import expand, normalise_rrule
+from supervision.sessions.recurrence import expand, normalise_rrule
 from tests.supervision_sessions.helpers import at
 
 LONDON = "Europe/London"
@@ -65,7 +65,7 @@ def test_ordinary_rules_are_still_taken(rule):
 
 def test_an_expansion_that_dateutil_cannot_finish_is_a_400_on_rrule(monkeypatch):
     # Whatever slips past the checks: an IndexError from inside dateutil is the rule's error, never a 500.
-    from supervision import recurrence
+    from supervision.sessions import recurrence
 
     monkeypatch.setattr(recurrence, "_check_ranges", lambda parts: None)
 

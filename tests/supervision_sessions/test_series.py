@@ -9,9 +9,9 @@ import pytest
 from dateutil.rrule import rrulestr
 
 from core.errors import Invalid
-from supervision import sessions_services as services
 from supervision.models import SupervisionSeries, SupervisionSession
-from supervision.recurrence import MAX_OCCURRENCES, expand, normalise_rrule
+from supervision.sessions import services
+from supervision.sessions.recurrence import MAX_OCCURRENCES, expand, normalise_rrule
 from tests.factories import PartnerFactory
 from tests.supervision.factories import PersonFactory
 from tests.supervision_sessions.factories import SupervisionGroupFactory, SupervisionSessionFactory

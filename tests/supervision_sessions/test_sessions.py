@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from core.errors import IllegalTransition, Invalid, NotPermitted
-from supervision import sessions_services as services
 from supervision.models import SessionAction, SessionAttendance, SupervisionSession
+from supervision.sessions import services
 from tests.supervision.factories import PersonFactory
 from tests.supervision_sessions.factories import (
     GroupMembershipFactory,

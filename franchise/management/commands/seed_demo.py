@@ -12,9 +12,9 @@ from franchise.models import Partner
 DEMO_STEPS = [
     "franchise.demo",
     "training.demo",
-    "supervision.demo",
-    "supervision.demo_sessions",
-    "supervision.demo_incidents",
+    "supervision.people.demo",
+    "supervision.sessions.demo",
+    "supervision.incidents.demo",
     "reminders.demo",
 ]
 

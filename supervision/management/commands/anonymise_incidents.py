@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.db.models import Count
 
-from supervision.incidents import anonymise_incidents, due_for_anonymisation
+from supervision.incidents.services import anonymise_incidents, due_for_anonymisation
 from supervision.models import IncidentAccess, IncidentAction, IncidentDiscussion, IncidentTransition
 
 

@@ -22,9 +22,9 @@ from django.utils import timezone
 from core.tenancy import access_for
 from franchise import policy_fields
 from franchise.models import Membership, Partner, PolicyVersion, Role, User
-from supervision.compliance import compliance_visible_to, supervision_compliance
 from supervision.models import MentorStatus, Person, PersonTransition, SessionAttendance, SupervisionSession
-from supervision.recurrence import local_date
+from supervision.sessions.compliance import compliance_visible_to, supervision_compliance
+from supervision.sessions.recurrence import local_date
 
 INTERVALS = (28, 35, 42)
 BATCH = 2000

@@ -3,7 +3,7 @@
 Everything goes through the services, so the demo exercises the same rules as
 the API: each active mentor really met every activation requirement.
 
-Fills for later steps (supervision.demo_sessions):
+Fills for later steps (supervision.sessions.demo):
   world["staff_people"]   {(slug, role): Person} — the partners' coordinators, supervisors and trainers
   world["mentors"]        {slug: [Person]} — active mentors
   world["paused_mentors"] {slug: [Person]}
@@ -20,8 +20,8 @@ from franchise import services as franchise_services
 from franchise.demo import DEMO_PASSWORD
 from franchise.models import Membership, Role, User
 from franchise.policy import effective_policy
-from supervision import services
 from supervision.models import MentorStatus
+from supervision.people import services
 
 # (name, stage, has a login); stages: applicant, in_training, shadowing, active, paused.
 PEOPLE = {

@@ -3,7 +3,7 @@
 Everything goes through the services, so each incident has its chronology and
 its access log like one recorded through the API. Reads from earlier steps:
 world["mentors"], world["mentor_users"], world["staff"], world["licensor"]; a
-held 1:1 of the mentor (supervision.demo_sessions) is where a reflective note
+held 1:1 of the mentor (supervision.sessions.demo) is where a reflective note
 is recorded, and an incident whose mentor has none stays at action_agreed.
 """
 
@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from franchise.models import BoundaryRule, Role
-from supervision import incidents
+from supervision.incidents import services as incidents
 from supervision.models import BoundaryIncident, SupervisionSession
 
 # (mentor index in world["mentors"][slug], reporter, rule code, severity, days ago, final status, description,

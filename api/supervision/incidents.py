@@ -17,9 +17,9 @@ from rest_framework.response import Response
 from api.base import ScopedFilterBackend, ScopedViewSet
 from api.fields import DateTimeField, VisibleRelatedField
 from franchise.models import BoundaryRule, Partner
-from supervision import incidents
-from supervision.incidents_querysets import may_read_reflection
-from supervision.incidents_stats import incident_stats, stats_scope
+from supervision.incidents import services as incidents
+from supervision.incidents.querysets import may_read_reflection
+from supervision.incidents.stats import incident_stats, stats_scope
 from supervision.models import (
     BoundaryIncident,
     IncidentAccess,

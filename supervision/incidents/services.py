@@ -17,8 +17,8 @@ from core.tenancy import COORDINATOR, MENTOR, SUPERVISOR, TRAINER, access_for, r
 from franchise import two_factor
 from franchise.models import BoundaryRule
 from franchise.policy import effective_policy
-from supervision import signals
-from supervision.incidents_querysets import may_read_agenda, readable_agenda
+from supervision.incidents import signals
+from supervision.incidents.querysets import may_read_agenda, readable_agenda
 from supervision.models import (
     BoundaryIncident,
     IncidentAccess,

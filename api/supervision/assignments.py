@@ -1,4 +1,4 @@
-"""Who supervises whom 1:1 over HTTP. Views validate shapes and call supervision.assignments."""
+"""Who supervises whom 1:1 over HTTP. Views validate shapes and call supervision.sessions.assignments."""
 
 from django.utils import timezone
 from django_filters import rest_framework as filters
@@ -11,8 +11,8 @@ from api.base import ScopedViewSetMixin
 from api.fields import TargetPartnerField, VisibleRelatedField
 from core.tenancy import COORDINATOR, access_for
 from franchise.models import Partner
-from supervision import assignments as services
 from supervision.models import Person, SupervisionAssignment
+from supervision.sessions import assignments as services
 
 
 class CoordinatorsCreate(permissions.IsAuthenticated):

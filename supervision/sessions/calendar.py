@@ -22,7 +22,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from supervision.models import SupervisionSession
-from supervision.recurrence import zone
+from supervision.sessions.recurrence import zone
 
 __all__ = ["person_feed", "group_feed", "event_for", "FEED_HISTORY"]
 

@@ -1,7 +1,7 @@
 """Boundary incidents: what went wrong between a mentor and someone vulnerable, and what was done about it.
 
 The most sensitive records in Tandem. Who may read one is decided in one place,
-``BoundaryIncidentQuerySet.visible_to`` (supervision.incidents_querysets); every
+``BoundaryIncidentQuerySet.visible_to`` (supervision.incidents.querysets); every
 read of an incident's detail and every change is written to ``IncidentAccess``.
 """
 
@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from franchise.models import BoundaryRule, TenantModel
-from supervision.incidents_querysets import BoundaryIncidentQuerySet, IncidentPartQuerySet
+from supervision.incidents.querysets import BoundaryIncidentQuerySet, IncidentPartQuerySet
 
 
 class BoundaryIncident(TenantModel):

@@ -1,6 +1,6 @@
 """Supervision's people over HTTP: people and their mentor pathway, shadowing logs, matches.
 
-Views validate shapes and call supervision.services; the rules live there and in supervision.rules.
+Views validate shapes and call supervision.people.services; the rules live there and in supervision.people.rules.
 """
 
 from django_filters import rest_framework as filters
@@ -15,8 +15,8 @@ from api.fields import TargetPartnerField, VisibleRelatedField
 from api.schema import illegal_transition_response, unmet_response
 from core.tenancy import COORDINATOR, access_for
 from franchise.models import Partner
-from supervision import services
 from supervision.models import Match, MentorStatus, Person, PersonTransition, ShadowingLog
+from supervision.people import services
 
 _UNMET = unmet_response("Invalid input, or a business rule is not met: every unmet requirement, each with a code.")
 _ILLEGAL = illegal_transition_response()

@@ -1,7 +1,7 @@
 """Peer groups, supervision sessions and series, agreed actions, compliance and calendar feeds over HTTP.
 
-Views validate shapes and call supervision.sessions_services; the rules live
-there and in supervision.sessions_rules. People of another partner (members of
+Views validate shapes and call supervision.sessions.services; the rules live
+there and in supervision.sessions.rules. People of another partner (members of
 an external group) are referred to by id and checked by the services against
 the group or session, never looked up through the caller's own people.
 """
@@ -29,8 +29,6 @@ from api.schema import illegal_transition_response, unmet_response
 from core.errors import NotFound
 from core.tenancy import COORDINATOR, MENTOR, SUPERVISOR, access_for, feed_is_open
 from franchise.models import Partner
-from supervision import calendar, compliance
-from supervision import sessions_services as services
 from supervision.models import (
     GroupMembership,
     Person,
@@ -40,6 +38,7 @@ from supervision.models import (
     SupervisionSeries,
     SupervisionSession,
 )
+from supervision.sessions import calendar, compliance, services
 
 _UNMET = unmet_response(
     "Invalid input, or a rule of the owning partner's policy is not met (`unmet`: `group_too_small`, "

@@ -6,7 +6,7 @@ from franchise.admin import TandemModelAdmin, TandemTabularInline
 from supervision.models import Match, Person, PersonTransition, ShadowingLog
 
 # --- people ---------------------------------------------------------------------------
-# The mentor status and the pause move only through supervision.services.transition_person
+# The mentor status and the pause move only through supervision.people.services.transition_person
 # (which checks the activation rules and records the move), so they are read-only here.
 
 

@@ -1,7 +1,7 @@
 """Who supervises whom 1:1: the assignments a partner's coordinators make, and the rule that 1:1s follow them.
 
 A supervisor's rights over a mentor's records follow a current assignment
-(supervision.incidents_querysets), so an assignment is never a side effect of
+(supervision.incidents.querysets), so an assignment is never a side effect of
 what a supervisor books: coordinators make it, explicitly or by scheduling a
 1:1 themselves, and a supervisor schedules 1:1s only with the supervisees
 currently assigned to them.

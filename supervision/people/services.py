@@ -16,9 +16,9 @@ from core.errors import Invalid, RuleNotMet, check_transition
 from core.tenancy import COORDINATOR, SUPERVISOR, require_role
 from franchise.models import Membership, normalise_email
 from supervision.models import MENTOR_TRANSITIONS, Match, MentorStatus, Person, PersonTransition, ShadowingLog
-from supervision.models.people import new_calendar_secret
-from supervision.querysets import STAFF_ROLES
-from supervision.rules import activation_unmet, match_unmet, partner_today
+from supervision.people.models import new_calendar_secret
+from supervision.people.querysets import STAFF_ROLES
+from supervision.people.rules import activation_unmet, match_unmet, partner_today
 
 PEOPLE_WRITERS = (COORDINATOR,)
 SHADOWING_WRITERS = (COORDINATOR, SUPERVISOR)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from core.errors import Invalid, NotFound, NotPermitted, RuleNotMet, check_transition
 from core.tenancy import COORDINATOR, SUPERVISOR, access_for, is_own_person, require_role
-from supervision.assignments import require_assignment
+from reminders import services as reminders
 from supervision.models import (
     GroupMembership,
     MentorStatus,
@@ -26,8 +26,9 @@ from supervision.models import (
     SupervisionSeries,
     SupervisionSession,
 )
-from supervision.recurrence import expand, local_date, normalise_rrule, shift_wall_clock, zone
-from supervision.sessions_rules import Clash, group_unmet
+from supervision.sessions.assignments import require_assignment
+from supervision.sessions.recurrence import expand, local_date, normalise_rrule, shift_wall_clock, zone
+from supervision.sessions.rules import Clash, group_unmet
 
 __all__ = [
     "create_group",
@@ -361,7 +362,7 @@ def close_group(*, by, group):
 def regenerate_group_calendar(*, by, group):
     """A new secret for the group's feed: the old URL stops working at once."""
     require_role(by, group.partner, (COORDINATOR,))
-    from supervision.models.sessions import new_group_calendar_secret
+    from supervision.sessions.models import new_group_calendar_secret
 
     group.calendar_secret = new_group_calendar_secret()
     group.save(update_fields=["calendar_secret", "updated_at"])
@@ -433,6 +434,23 @@ def _attendees_for(partner, kind, group, supervisor, supervisee):
     raise Invalid(f"{kind!r} is not a kind of session.", field="kind")
 
 
+def _tell_reminders(sessions):
+    """Attendees hear of a booked, moved or cancelled session once this commits, not at the next sweep.
+
+    Best effort, after the commit: a planning failure is logged (robust) and never undoes the booking, and the
+    beat sweep plans the same reminders within minutes anyway.
+    """
+    session_ids = [session.pk for session in sessions]
+    if not session_ids:
+        return
+
+    def plan():
+        with transaction.atomic():
+            reminders.sessions_changed(session_ids)
+
+    transaction.on_commit(plan, robust=True)
+
+
 def _new_session(partner, kind, starts_at, ends_at, location, group, supervisor, supervisee, by, series=None):
     return Session(
         partner=partner,
@@ -476,6 +494,7 @@ def schedule_session(
     _create_with_attendees([session], attendees)
     if group is not None:
         rotate_facilitators(group)
+    _tell_reminders([session])
     return session
 
 
@@ -514,6 +533,7 @@ def schedule_series(
     _create_with_attendees(sessions, attendees)
     if group is not None:
         rotate_facilitators(group)
+    _tell_reminders(sessions)
     return series, sessions
 
 
@@ -582,6 +602,7 @@ def reschedule_session(*, by, session, starts_at=None, ends_at=None, location=No
     Session.objects.bulk_update(changed, ["starts_at", "ends_at", "starts_on", "location", "sequence", "updated_at"])
     if changed and session.group_id is not None:
         rotate_facilitators(session.group)
+    _tell_reminders(changed)
     session.refresh_from_db()
     return session
 
@@ -609,6 +630,7 @@ def cancel_session(*, by, session, scope=THIS, reason=""):
     _cancel(targets, by=by, now=timezone.now(), reason=reason or "")
     if session.group_id is not None:
         rotate_facilitators(session.group)
+    _tell_reminders(targets)
     session.refresh_from_db()
     return session
 

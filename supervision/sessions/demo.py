@@ -1,4 +1,4 @@
-"""Demo data for peer groups and supervision sessions, after supervision.demo (people).
+"""Demo data for peer groups and supervision sessions, after supervision.people.demo (people).
 
 - Northside runs an internal peer group (weekly, Tuesday evenings) of four
   trained mentors and one in her shadowing stage; Harbour hosts an external one
@@ -24,10 +24,10 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from franchise.models import Role
-from supervision import sessions_services as services
-from supervision.assignments import assign_supervisor
 from supervision.models import MentorStatus, Person, SupervisionGroup, SupervisionSession
-from supervision.recurrence import zone
+from supervision.sessions import services
+from supervision.sessions.assignments import assign_supervisor
+from supervision.sessions.recurrence import zone
 
 
 def _at(partner, day, hour, minute=0):

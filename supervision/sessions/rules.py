@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core.errors import Invalid, Unmet
 from franchise.policy import effective_policy
-from supervision.querysets import trained_expression
+from supervision.people.querysets import trained_expression
 
 __all__ = ["Clash", "group_size", "trained_majority", "group_unmet", "member_counts"]
 
@@ -32,7 +32,7 @@ class Clash(Invalid):
 
 
 def _tz(partner):
-    from supervision.recurrence import zone
+    from supervision.sessions.recurrence import zone
 
     return zone(partner.time_zone)
 

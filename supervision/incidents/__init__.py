@@ -1,0 +1,1 @@
+"""Boundary incidents: who may see one, the use cases that write, the fidelity figures."""

@@ -1,0 +1,1 @@
+"""People and the mentor pathway: mentors, their transitions, shadowing and matches."""
