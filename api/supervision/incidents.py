@@ -18,7 +18,7 @@ from api.base import ScopedFilterBackend, ScopedViewSet
 from api.fields import DateTimeField, VisibleRelatedField
 from franchise.models import BoundaryRule, Partner
 from supervision.incidents import services as incidents
-from supervision.incidents.querysets import may_read_reflection
+from supervision.incidents.rules import may_read_reflection
 from supervision.incidents.stats import incident_stats, stats_scope
 from supervision.models import (
     BoundaryIncident,

@@ -12,8 +12,6 @@ from core.tenancy import (
     COORDINATOR,
     SUPERVISOR,
     TenantQuerySet,
-    access_for,
-    is_own_person,
     own_person_q,
     own_user_q,
 )
@@ -113,55 +111,9 @@ def is_on_agenda(incident, session):
     return incidents_for_agenda(session).filter(pk=incident.pk).exists()
 
 
-def may_read_agenda(session, user):
-    """May `user` read `session`'s incident agenda? The partner's coordinators, and a 1:1's supervisor while a
-    current assignment makes them the supervisee's supervisor (booking a session grants nothing); for a
-    peer-group session, coordinators only (each reads their own partner's members' incidents)."""
-    access = access_for(user)
-    if session.kind != ONE_TO_ONE:
-        return bool(access.partner_ids([COORDINATOR]))
-    if access.has_role(session.partner_id, (COORDINATOR,)):
-        return True
-    if session.partner_id not in access.roles_by_partner:
-        return False
-    supervisor = getattr(session, "supervisor", None)
-    if not is_own_person(user, supervisor):
-        return False
-    return (
-        _assignment_model()
-        .objects.current()
-        .filter(supervisor=supervisor, supervisee_id=session.supervisee_id)
-        .exists()
-    )
-
-
-def readable_agenda(session, user):
-    """The part of `session`'s agenda that `user` (who passed may_read_agenda) reads. A peer group may
-    gather members of several partners: each coordinator sees their own partner's incidents only."""
-    agenda = incidents_for_agenda(session)
-    if session.kind != ONE_TO_ONE:
-        agenda = agenda.filter(partner_id__in=access_for(user).partner_ids([COORDINATOR]))
-    return agenda
-
-
-def may_read_reflection(discussion, user):
-    """A reflective note recorded in supervision is read as supervision notes are: by the partner's
-    coordinators and the session's own parties (supervisor and supervisee) — not by everyone who may
-    see the incident (a reporter reading about another mentor, the licensor)."""
-    if access_for(user).has_role(discussion.partner_id, (COORDINATOR,)):
-        return True
-    session = discussion.session
-    if session is None:
-        return False
-    return any(is_own_person(user, person) for person in (session.supervisor, session.supervisee))
-
-
 __all__ = [
-    "may_read_reflection",
     "BoundaryIncidentQuerySet",
     "IncidentPartQuerySet",
     "incidents_for_agenda",
     "is_on_agenda",
-    "may_read_agenda",
-    "readable_agenda",
 ]

@@ -12,13 +12,13 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 
-from core.errors import Invalid, NotPermitted, RuleNotMet, Unmet, check_transition
+from core.errors import Invalid, NotPermitted, RuleNotMet, check_transition
 from core.tenancy import COORDINATOR, MENTOR, SUPERVISOR, TRAINER, access_for, require_role
 from franchise import two_factor
 from franchise.models import BoundaryRule
 from franchise.policy import effective_policy
 from supervision.incidents import signals
-from supervision.incidents.querysets import may_read_agenda, readable_agenda
+from supervision.incidents.rules import closing_unmet, may_read_agenda, readable_agenda
 from supervision.models import (
     BoundaryIncident,
     IncidentAccess,
@@ -183,33 +183,6 @@ def _locked(incident):
 
 
 # --- the workflow ---------------------------------------------------------------------
-
-
-def closing_unmet(incident):
-    """What stands between an incident and `closed`: open actions, and (unless it is a
-    safeguarding matter) a reflective note recorded in supervision."""
-    unmet = []
-    open_actions = list(
-        incident.actions.filter(done_at__isnull=True, dropped_at__isnull=True).values_list("due_on", flat=True)
-    )
-    if open_actions:
-        dates = ", ".join(sorted(d.isoformat() for d in open_actions))
-        unmet.append(
-            Unmet(
-                "actions_open",
-                f"{len(open_actions)} action(s) are neither done nor dropped (due {dates}); "
-                "mark each done, or drop it with a note saying why.",
-            )
-        )
-    if not incident.is_safeguarding and not incident.discussions.exclude(note="").exists():
-        unmet.append(
-            Unmet(
-                "reflection_missing",
-                "The incident has not been reflected on in supervision yet: the mentor's supervisor "
-                "or a coordinator records a reflective note from a supervision session first.",
-            )
-        )
-    return unmet
 
 
 @transaction.atomic
