@@ -1,6 +1,9 @@
-"""Factories of the supervision app's people: one per model, sensible defaults, traits for states.
+"""Factories of the supervision app: one per model, sensible defaults, traits for states.
 
 Every partner-owned model builds a complete, valid row from `partner=` alone.
+Rows built here skip the services (no clash, rule, role or workflow check, no
+access log): tests of those call the services; factories build the world
+around them. One section per sub-domain: people, sessions, incidents.
 """
 
 from datetime import timedelta
@@ -9,9 +12,34 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from franchise.models import Role
-from supervision.models import Match, MentorStatus, Person, PersonTransition, ShadowingLog
+from franchise.models import BoundaryRule, Role
+from supervision.models import (
+    BoundaryIncident,
+    GroupMembership,
+    IncidentAccess,
+    IncidentAction,
+    IncidentDiscussion,
+    IncidentTransition,
+    Match,
+    MentorStatus,
+    Person,
+    PersonTransition,
+    SessionAction,
+    SessionAttendance,
+    ShadowingLog,
+    SupervisionAssignment,
+    SupervisionGroup,
+    SupervisionSeries,
+    SupervisionSession,
+)
 from tests.factories import MembershipFactory, PartnerFactory, UserFactory
+
+# tests.franchise.factories imports PersonFactory from here, so its BoundaryRuleFactory is named by path
+# (factory_boy imports it when first used) rather than imported, which would be circular.
+BOUNDARY_RULE_FACTORY = "tests.franchise.factories.BoundaryRuleFactory"
+
+
+# People ------------------------------------------------------------------------------------------------
 
 
 def _days_ago(days):
@@ -54,7 +82,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
         in_training = factory.Trait(mentor_status=MentorStatus.IN_TRAINING)
         shadowing = factory.Trait(mentor_status=MentorStatus.SHADOWING, trained=True)
         # Meets the requirements that live on the row (trained, background check). Shadowing hours,
-        # the policy acknowledgement and the licence are other rows: see tests.supervision.helpers.
+        # the policy acknowledgement and the licence are other rows: see tests.supervision.people.helpers.
         active_mentor = factory.Trait(
             mentor_status=MentorStatus.ACTIVE, trained=True, background_check_on=_days_ago(60)
         )
@@ -108,3 +136,276 @@ class MatchFactory(factory.django.DjangoModelFactory):
 
     class Params:
         ended = factory.Trait(status=Match.Status.ENDED, ended_on=_days_ago(2), end_reason="Goals met.")
+
+
+# Sessions and peer groups -----------------------------------------------------------------------------
+
+
+def _hour(days, hour=10):
+    """Today + `days`, at `hour` o'clock local time."""
+    moment = timezone.localtime() + timedelta(days=days)
+    return moment.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+class SupervisionGroupFactory(factory.django.DjangoModelFactory):
+    """A forming internal group. `members=n` adds n consented, trained active mentors. Traits: active, closed,
+    external."""
+
+    class Meta:
+        model = SupervisionGroup
+        skip_postgeneration_save = True
+
+    partner = factory.SubFactory(PartnerFactory)
+    name = factory.Sequence(lambda n: f"Peer group {n}")
+    kind = SupervisionGroup.Kind.INTERNAL
+    status = SupervisionGroup.Status.FORMING
+    rrule = "FREQ=MONTHLY;BYDAY=1TU"
+
+    class Params:
+        active = factory.Trait(status=SupervisionGroup.Status.ACTIVE, activated_at=factory.LazyFunction(timezone.now))
+        closed = factory.Trait(status=SupervisionGroup.Status.CLOSED, closed_at=factory.LazyFunction(timezone.now))
+        external = factory.Trait(kind=SupervisionGroup.Kind.EXTERNAL)
+
+    @factory.post_generation
+    def members(group, create, extracted, **kwargs):
+        if not create or not extracted:
+            return
+        people = (
+            extracted
+            if isinstance(extracted, (list, tuple))
+            else [PersonFactory(partner=group.partner, active_mentor=True) for _ in range(extracted)]
+        )
+        for person in people:
+            GroupMembershipFactory(partner=group.partner, group=group, person=person)
+
+
+class GroupMembershipFactory(factory.django.DjangoModelFactory):
+    """A consented member (a trained active mentor of the group's partner) who opted in a month ago. Trait:
+    pending (awaiting their coordinator's consent)."""
+
+    class Meta:
+        model = GroupMembership
+
+    partner = factory.SubFactory(PartnerFactory)
+    group = factory.SubFactory(SupervisionGroupFactory, partner=factory.SelfAttribute("..partner"))
+    person = factory.SubFactory(PersonFactory, partner=factory.SelfAttribute("..partner"), active_mentor=True)
+    opted_in_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=30))
+    consented_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=30))
+
+    class Params:
+        pending = factory.Trait(consented_at=None)
+
+
+class SupervisionSeriesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SupervisionSeries
+
+    partner = factory.SubFactory(PartnerFactory)
+    rrule = "FREQ=WEEKLY;COUNT=4"
+    dtstart = factory.LazyFunction(lambda: _hour(7))
+    time_zone = factory.LazyAttribute(lambda o: o.partner.time_zone)
+    duration = timedelta(hours=1)
+
+
+class SupervisionSessionFactory(factory.django.DjangoModelFactory):
+    """A scheduled 1:1 in two days, 10:00–11:00, a supervisor (with a login) and an active mentor, both invited.
+
+    Traits: held (last week, both present), cancelled, group (a session of an active group of 4, every member
+    invited). `attendees=False` leaves the invitations out.
+    """
+
+    class Meta:
+        model = SupervisionSession
+        skip_postgeneration_save = True
+
+    partner = factory.SubFactory(PartnerFactory)
+    kind = SupervisionSession.Kind.ONE_TO_ONE
+    supervisor = factory.SubFactory(PersonFactory, partner=factory.SelfAttribute("..partner"), staff=True)
+    supervisee = factory.SubFactory(PersonFactory, partner=factory.SelfAttribute("..partner"), active_mentor=True)
+    group = None
+    starts_at = factory.LazyFunction(lambda: _hour(2))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=1))
+    location = "Room 2, the centre"
+    status = SupervisionSession.Status.SCHEDULED
+
+    class Params:
+        held = factory.Trait(
+            starts_at=factory.LazyFunction(lambda: _hour(-7)),
+            status=SupervisionSession.Status.HELD,
+            recorded_at=factory.LazyFunction(timezone.now),
+            notes="Talked through a difficult ending with a mentee.",
+        )
+        cancelled = factory.Trait(
+            status=SupervisionSession.Status.CANCELLED, cancelled_at=factory.LazyFunction(timezone.now), sequence=1
+        )
+        group_session = factory.Trait(
+            kind=SupervisionSession.Kind.GROUP,
+            supervisor=None,
+            supervisee=None,
+            group=factory.SubFactory(
+                SupervisionGroupFactory, partner=factory.SelfAttribute("..partner"), active=True, members=4
+            ),
+        )
+
+    @factory.post_generation
+    def attendees(session, create, extracted, **kwargs):
+        if not create or extracted is False:
+            return
+        if session.kind == SupervisionSession.Kind.GROUP:
+            people = [m.person for m in session.group.memberships.filter(consented_at__isnull=False)]
+        else:
+            people = [session.supervisor, session.supervisee]
+        attendance = SessionAttendance.Attendance.PRESENT if session.status == "held" else ""
+        for person in people:
+            SessionAttendanceFactory(partner=session.partner, session=session, person=person, attendance=attendance)
+
+
+class SessionAttendanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SessionAttendance
+
+    partner = factory.SubFactory(PartnerFactory)
+    session = factory.SubFactory(SupervisionSessionFactory, partner=factory.SelfAttribute("..partner"), attendees=False)
+    person = factory.SubFactory(PersonFactory, partner=factory.SelfAttribute("..partner"), active_mentor=True)
+    attendance = ""
+
+
+class SessionActionFactory(factory.django.DjangoModelFactory):
+    """An open action of a held 1:1's supervisee, due in a fortnight."""
+
+    class Meta:
+        model = SessionAction
+
+    partner = factory.SubFactory(PartnerFactory)
+    session = factory.SubFactory(SupervisionSessionFactory, partner=factory.SelfAttribute("..partner"), held=True)
+    owner = factory.LazyAttribute(lambda o: o.session.supervisee)
+    description = "Read the lone-working guidance before the next visit."
+    due_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=14))
+
+
+class SupervisionAssignmentFactory(factory.django.DjangoModelFactory):
+    """A supervisor (staff) assigned to an active mentor of the same partner since a month ago, open-ended.
+    Trait: ended (it stopped yesterday)."""
+
+    class Meta:
+        model = SupervisionAssignment
+
+    partner = factory.SubFactory(PartnerFactory)
+    supervisor = factory.SubFactory(PersonFactory, partner=factory.SelfAttribute("..partner"), staff=True)
+    supervisee = factory.SubFactory(PersonFactory, partner=factory.SelfAttribute("..partner"), active_mentor=True)
+    starts_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=30))
+    ends_on = None
+
+    class Params:
+        ended = factory.Trait(ends_on=factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=1)))
+
+
+# Boundary incidents ------------------------------------------------------------------------------------
+
+
+IncidentStatus = BoundaryIncident.Status
+
+
+def _ago(**delta):
+    return factory.LazyFunction(lambda: timezone.now() - timedelta(**delta))
+
+
+class BoundaryIncidentFactory(factory.django.DjangoModelFactory):
+    """A medium-severity incident about an active mentor, reported two days after it occurred and not yet
+    reviewed, under a contact rule of the partner's own. Traits: under_review, action_agreed, escalated,
+    closed, critical, safeguarding."""
+
+    class Meta:
+        model = BoundaryIncident
+
+    partner = factory.SubFactory(PartnerFactory)
+    reporter = factory.SubFactory(UserFactory)
+    mentor = factory.SubFactory(PersonFactory, partner=factory.SelfAttribute("..partner"), active_mentor=True)
+    match = None
+    rule = factory.SubFactory(BOUNDARY_RULE_FACTORY, partner=factory.SelfAttribute("..partner"))
+    category = factory.LazyAttribute(lambda o: o.rule.category)
+    severity = BoundaryIncident.Severity.MEDIUM
+    occurred_at = _ago(days=2)
+    description = "Texted the mentee from a personal phone late in the evening after a session ran over."
+    immediate_action = "Mentor reminded to use the project phone only; number to be blocked."
+    status = IncidentStatus.REPORTED
+    review_due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=168))
+
+    class Params:
+        under_review = factory.Trait(status=IncidentStatus.UNDER_REVIEW, reviewed_at=_ago(hours=1))
+        action_agreed = factory.Trait(status=IncidentStatus.ACTION_AGREED, reviewed_at=_ago(hours=2))
+        escalated = factory.Trait(
+            status=IncidentStatus.ESCALATED, reviewed_at=_ago(hours=1), escalated_at=_ago(hours=1)
+        )
+        closed = factory.Trait(status=IncidentStatus.CLOSED, reviewed_at=_ago(hours=3), closed_at=_ago(hours=1))
+        critical = factory.Trait(severity=BoundaryIncident.Severity.CRITICAL)
+        safeguarding = factory.Trait(
+            rule=factory.SubFactory(
+                BOUNDARY_RULE_FACTORY,
+                partner=factory.SelfAttribute("..partner"),
+                category=BoundaryRule.Category.SAFEGUARDING,
+                title="Safeguarding concerns are passed on the same day",
+            )
+        )
+
+
+class IncidentTransitionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IncidentTransition
+
+    partner = factory.SubFactory(PartnerFactory)
+    incident = factory.SubFactory(
+        BoundaryIncidentFactory, partner=factory.SelfAttribute("..partner"), under_review=True
+    )
+    from_status = IncidentStatus.REPORTED
+    to_status = IncidentStatus.UNDER_REVIEW
+    by = factory.SubFactory(UserFactory)
+    note = "Coordinator has spoken to the mentor."
+
+
+class IncidentActionFactory(factory.django.DjangoModelFactory):
+    """An open action owned by the incident's mentor, due in a fortnight. Traits: done, dropped."""
+
+    class Meta:
+        model = IncidentAction
+
+    partner = factory.SubFactory(PartnerFactory)
+    incident = factory.SubFactory(
+        BoundaryIncidentFactory, partner=factory.SelfAttribute("..partner"), action_agreed=True
+    )
+    owner = factory.LazyAttribute(lambda o: o.incident.mentor)
+    description = "Refresher on the contact rules with the coordinator."
+    due_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=14))
+
+    class Params:
+        done = factory.Trait(done_at=factory.LazyFunction(timezone.now))
+        dropped = factory.Trait(dropped_at=factory.LazyFunction(timezone.now), drop_note="The match has ended.")
+
+
+class IncidentDiscussionFactory(factory.django.DjangoModelFactory):
+    """A reflective note from a held 1:1 of the incident's mentor."""
+
+    class Meta:
+        model = IncidentDiscussion
+
+    partner = factory.SubFactory(PartnerFactory)
+    incident = factory.SubFactory(
+        BoundaryIncidentFactory, partner=factory.SelfAttribute("..partner"), under_review=True
+    )
+    session = factory.SubFactory(
+        SupervisionSessionFactory,
+        partner=factory.SelfAttribute("..partner"),
+        supervisee=factory.SelfAttribute("..incident.mentor"),
+        held=True,
+    )
+    note = "Talked about why the late text felt like helping, and what to do next time a session runs over."
+
+
+class IncidentAccessFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IncidentAccess
+
+    partner = factory.SubFactory(PartnerFactory)
+    incident = factory.SubFactory(BoundaryIncidentFactory, partner=factory.SelfAttribute("..partner"))
+    user = factory.SubFactory(UserFactory)
+    action = IncidentAccess.Action.READ

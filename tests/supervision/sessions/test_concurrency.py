@@ -11,9 +11,8 @@ from franchise.models import Role
 from supervision.models import GroupMembership, SupervisionGroup, SupervisionSession
 from supervision.sessions import services
 from tests.factories import PartnerFactory, user_with_role
-from tests.supervision.factories import PersonFactory
-from tests.supervision_sessions.factories import SupervisionGroupFactory
-from tests.supervision_sessions.helpers import days_from_now
+from tests.supervision.factories import PersonFactory, SupervisionGroupFactory
+from tests.supervision.sessions.helpers import days_from_now
 
 
 @pytest.mark.postgres

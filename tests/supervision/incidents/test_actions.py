@@ -8,8 +8,7 @@ from django.utils import timezone
 from core.errors import Invalid, NotPermitted
 from supervision.incidents import services as incidents
 from supervision.models import IncidentAccess, IncidentAction
-from tests.incidents.factories import BoundaryIncidentFactory, IncidentActionFactory
-from tests.supervision.factories import PersonFactory
+from tests.supervision.factories import BoundaryIncidentFactory, IncidentActionFactory, PersonFactory
 
 DUE = timezone.localdate() + timedelta(days=7)
 
@@ -32,7 +31,7 @@ def test_the_owner_must_be_one_of_the_partners_people(partner, other_partner, co
 
 
 def test_the_session_must_be_one_of_the_partners(partner, other_partner, coordinator):
-    from tests.supervision_sessions.factories import SupervisionSessionFactory
+    from tests.supervision.factories import SupervisionSessionFactory
 
     incident = BoundaryIncidentFactory(partner=partner)
     with pytest.raises(Invalid) as refused:

@@ -9,13 +9,13 @@ from django.utils import timezone
 from core.errors import IllegalTransition, Invalid, NotFound, NotPermitted, RuleNotMet
 from supervision.models import GroupMembership, SessionAttendance, SupervisionGroup, SupervisionSession
 from supervision.sessions import services
-from tests.supervision.factories import PersonFactory
-from tests.supervision_sessions.factories import (
+from tests.supervision.factories import (
     GroupMembershipFactory,
+    PersonFactory,
     SupervisionGroupFactory,
     SupervisionSessionFactory,
 )
-from tests.supervision_sessions.helpers import days_from_now, mentors, person_of, set_policy
+from tests.supervision.sessions.helpers import days_from_now, mentors, person_of, set_policy
 
 pytestmark = pytest.mark.django_db
 

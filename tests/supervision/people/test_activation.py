@@ -17,7 +17,7 @@ from supervision.people import services
 from supervision.people.rules import activation_unmet
 from tests.franchise.factories import LicenceFactory, PolicyVersionFactory
 from tests.supervision.factories import PersonFactory, ShadowingLogFactory
-from tests.supervision.helpers import acknowledge, licence_for, meet_every_requirement, ready_to_activate, shadow
+from tests.supervision.people.helpers import acknowledge, licence_for, meet_every_requirement, ready_to_activate, shadow
 from tests.training.factories import EnrolmentFactory
 
 EVERY_REQUIREMENT = {

@@ -11,7 +11,7 @@ from franchise.models import Role
 from supervision.incidents.stats import incident_stats, stats_scope
 from supervision.models import BoundaryIncident
 from tests.factories import user_with_role
-from tests.incidents.factories import BoundaryIncidentFactory
+from tests.supervision.factories import BoundaryIncidentFactory
 
 
 def _rows(incidents=None, now=None):

@@ -8,7 +8,7 @@ from franchise.models import Role
 from supervision.incidents import services as incidents
 from supervision.models import BoundaryIncident, IncidentAccess, IncidentTransition
 from tests.factories import user_with_role
-from tests.incidents.factories import BoundaryIncidentFactory, IncidentActionFactory, IncidentDiscussionFactory
+from tests.supervision.factories import BoundaryIncidentFactory, IncidentActionFactory, IncidentDiscussionFactory
 
 Status = BoundaryIncident.Status
 ALL = list(Status.values)

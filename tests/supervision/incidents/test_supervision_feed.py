@@ -11,8 +11,7 @@ from supervision.incidents import services as incidents
 from supervision.incidents.querysets import incidents_for_agenda
 from supervision.models import IncidentDiscussion
 from tests.factories import user_with_role
-from tests.incidents.factories import BoundaryIncidentFactory
-from tests.supervision_sessions.factories import SupervisionAssignmentFactory, SupervisionSessionFactory
+from tests.supervision.factories import BoundaryIncidentFactory, SupervisionAssignmentFactory, SupervisionSessionFactory
 
 
 def test_an_open_incident_is_on_the_agenda_of_the_mentors_next_one_to_one(partner, mentor, one_to_one):
@@ -77,8 +76,7 @@ def test_only_coordinators_read_a_group_sessions_agenda_never_the_members(partne
 def test_in_a_group_across_partners_each_coordinator_reads_only_their_own_members_incidents(
     partner, other_partner, group_session, coordinator, other_coordinator
 ):
-    from tests.supervision.factories import PersonFactory
-    from tests.supervision_sessions.factories import SessionAttendanceFactory
+    from tests.supervision.factories import PersonFactory, SessionAttendanceFactory
 
     guest = PersonFactory(partner=other_partner, active_mentor=True)
     SessionAttendanceFactory(partner=partner, session=group_session, person=guest)
@@ -92,7 +90,7 @@ def test_in_a_group_across_partners_each_coordinator_reads_only_their_own_member
 
 
 def test_a_coordinator_records_the_reflective_note_of_a_held_group_session(partner, coordinator):
-    from supervision.incidents.querysets import may_read_reflection
+    from supervision.incidents.rules import may_read_reflection
 
     held = SupervisionSessionFactory(partner=partner, group_session=True, held=True)
     member = _a_member(held)
@@ -219,8 +217,8 @@ def test_the_reflective_note_lets_the_incident_close(open_incident, held_one_to_
 def test_a_reflective_note_is_read_by_coordinators_and_the_sessions_parties_only(
     partner, mentor, held_one_to_one, supervisor, coordinator, licensor
 ):
-    from supervision.incidents.querysets import may_read_reflection
-    from tests.incidents.factories import IncidentDiscussionFactory
+    from supervision.incidents.rules import may_read_reflection
+    from tests.supervision.factories import IncidentDiscussionFactory
 
     discussion = IncidentDiscussionFactory(
         partner=partner,

@@ -9,9 +9,14 @@ from core.tenancy import forget_access
 from franchise.models import Membership, Role
 from supervision.models import BoundaryIncident, IncidentAccess, IncidentAction
 from tests.factories import user_with_role
-from tests.incidents.factories import BoundaryIncidentFactory, IncidentAccessFactory, IncidentActionFactory
-from tests.supervision.factories import PersonFactory
-from tests.supervision_sessions.factories import SupervisionAssignmentFactory, SupervisionSessionFactory
+from tests.supervision.factories import (
+    BoundaryIncidentFactory,
+    IncidentAccessFactory,
+    IncidentActionFactory,
+    PersonFactory,
+    SupervisionAssignmentFactory,
+    SupervisionSessionFactory,
+)
 
 
 def visible(user):

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from supervision.incidents import services as incidents
 from supervision.models import IncidentAccess
-from tests.incidents.factories import BoundaryIncidentFactory, IncidentAccessFactory
+from tests.supervision.factories import BoundaryIncidentFactory, IncidentAccessFactory
 
 
 def test_each_read_of_the_detail_is_logged(partner, coordinator):

@@ -9,15 +9,15 @@ from django.utils import timezone
 from core.errors import IllegalTransition, Invalid, NotPermitted
 from supervision.models import SessionAction, SessionAttendance, SupervisionSession
 from supervision.sessions import services
-from tests.supervision.factories import PersonFactory
-from tests.supervision_sessions.factories import (
+from tests.supervision.factories import (
     GroupMembershipFactory,
+    PersonFactory,
     SessionActionFactory,
     SupervisionAssignmentFactory,
     SupervisionGroupFactory,
     SupervisionSessionFactory,
 )
-from tests.supervision_sessions.helpers import days_from_now, mentors, person_of
+from tests.supervision.sessions.helpers import days_from_now, mentors, person_of
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,8 @@ from core.errors import Invalid, NotPermitted
 from supervision.models import SupervisionAssignment, SupervisionSeries, SupervisionSession
 from supervision.sessions import services as sessions
 from supervision.sessions.assignments import assign_supervisor, end_assignment, is_assigned
-from tests.supervision.factories import PersonFactory
-from tests.supervision_sessions.factories import SupervisionAssignmentFactory
-from tests.supervision_sessions.helpers import days_from_now, person_of
+from tests.supervision.factories import PersonFactory, SupervisionAssignmentFactory
+from tests.supervision.sessions.helpers import days_from_now, person_of
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 
 from core.errors import Invalid
 from supervision.sessions.recurrence import expand, normalise_rrule
-from tests.supervision_sessions.helpers import at
+from tests.supervision.sessions.helpers import at
 
 LONDON = "Europe/London"
 

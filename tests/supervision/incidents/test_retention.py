@@ -11,7 +11,7 @@ from franchise import services as franchise_services
 from supervision.incidents.services import anonymise_incidents, due_for_anonymisation
 from supervision.incidents.stats import incident_stats
 from supervision.models import BoundaryIncident, IncidentAccess, IncidentAction, IncidentDiscussion, IncidentTransition
-from tests.incidents.factories import (
+from tests.supervision.factories import (
     BoundaryIncidentFactory,
     IncidentAccessFactory,
     IncidentActionFactory,

@@ -126,7 +126,7 @@ def test_only_a_pause_takes_a_review_date(partner, coordinator):
 
 
 def test_resuming_clears_the_pause(partner, coordinator):
-    from tests.supervision.helpers import meet_every_requirement
+    from tests.supervision.people.helpers import meet_every_requirement
 
     person = meet_every_requirement(PersonFactory(partner=partner, paused=True))
 

@@ -13,9 +13,8 @@ from supervision.models import SupervisionSeries, SupervisionSession
 from supervision.sessions import services
 from supervision.sessions.recurrence import MAX_OCCURRENCES, expand, normalise_rrule
 from tests.factories import PartnerFactory
-from tests.supervision.factories import PersonFactory
-from tests.supervision_sessions.factories import SupervisionGroupFactory, SupervisionSessionFactory
-from tests.supervision_sessions.helpers import at, mentors, person_of
+from tests.supervision.factories import PersonFactory, SupervisionGroupFactory, SupervisionSessionFactory
+from tests.supervision.sessions.helpers import at, mentors, person_of
 
 LONDON = "Europe/London"
 

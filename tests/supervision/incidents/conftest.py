@@ -8,8 +8,7 @@ from django.utils import timezone
 from franchise import services as franchise_services
 from supervision.incidents import services as incidents
 from tests.franchise.factories import BoundaryRuleFactory
-from tests.supervision.factories import PersonFactory
-from tests.supervision_sessions.factories import SupervisionAssignmentFactory, SupervisionSessionFactory
+from tests.supervision.factories import PersonFactory, SupervisionAssignmentFactory, SupervisionSessionFactory
 
 
 @pytest.fixture

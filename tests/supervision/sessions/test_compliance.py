@@ -9,13 +9,14 @@ from django.utils import timezone
 from supervision.models import Person
 from supervision.sessions.compliance import compliance_visible_to, supervision_compliance
 from tests.factories import PartnerFactory
-from tests.supervision.factories import PersonFactory, PersonTransitionFactory
-from tests.supervision_sessions.factories import (
+from tests.supervision.factories import (
+    PersonFactory,
+    PersonTransitionFactory,
     SessionAttendanceFactory,
     SupervisionGroupFactory,
     SupervisionSessionFactory,
 )
-from tests.supervision_sessions.helpers import days_from_now, person_of, set_policy
+from tests.supervision.sessions.helpers import days_from_now, person_of, set_policy
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,8 @@ from dateutil.rrule import rrulestr
 from django.test import Client
 
 from supervision.sessions import services
-from tests.supervision.factories import PersonFactory
-from tests.supervision_sessions.factories import SupervisionGroupFactory, SupervisionSessionFactory
-from tests.supervision_sessions.helpers import at, days_from_now, mentors, person_of
+from tests.supervision.factories import PersonFactory, SupervisionGroupFactory, SupervisionSessionFactory
+from tests.supervision.sessions.helpers import at, days_from_now, mentors, person_of
 
 pytestmark = pytest.mark.django_db
 
