@@ -74,8 +74,8 @@ def _change_url(row):
     return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[row.pk])
 
 
-def _request_as(user):
-    request = RequestFactory().get("/admin/")
+def _request_as(user, path="/admin/", **query):
+    request = RequestFactory().get(path, query)
     request.user = user
     return request
 
@@ -263,7 +263,7 @@ def test_no_admin_page_shows_or_finds_confidential_text(operator_browser, operat
         changelist, _add = _urls(model)
         pages.append(changelist)
         if model_admin.get_search_fields(request):
-            searches += [f"{changelist}?q={secret}" for secret in secrets]
+            searches += [(model_admin, changelist, secret) for secret in secrets]
         for row in model.objects.all()[:5]:
             pages.append(_change_url(row))
             if model_admin.has_delete_permission(request, row):
@@ -276,7 +276,13 @@ def test_no_admin_page_shows_or_finds_confidential_text(operator_browser, operat
         assert response.status_code == 200, url
         html = response.content.decode()
         shown += [f"{url}: {secret}" for secret in secrets if secret in html]
-    found = [url for url in searches if operator_browser.get(url).context["cl"].result_count]
+    # The changelist a search page counts its rows with (changelist_view builds the same one), without
+    # rendering ~450 result pages: the pages themselves are rendered above.
+    found = [
+        f"{changelist}?q={secret}"
+        for model_admin, changelist, secret in searches
+        if model_admin.get_changelist_instance(_request_as(operator, changelist, q=secret)).result_count
+    ]
 
     assert not shown, "\n".join(shown)
     assert not found, "a search on confidential text found rows:\n" + "\n".join(found)

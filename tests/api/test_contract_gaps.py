@@ -9,9 +9,8 @@ import pytest
 from supervision.models import GroupMembership, SupervisionGroup, SupervisionSeries, SupervisionSession
 from tests.api.routes import api_routes
 from tests.factories import PartnerFactory
-from tests.supervision.factories import PersonFactory
-from tests.supervision_sessions.factories import GroupMembershipFactory, SupervisionGroupFactory
-from tests.supervision_sessions.helpers import at, mentors, person_of
+from tests.supervision.factories import GroupMembershipFactory, PersonFactory, SupervisionGroupFactory
+from tests.supervision.sessions.helpers import at, mentors, person_of
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +71,7 @@ def test_a_guest_partners_coordinator_may_not_add_the_owners_people(client_for, 
 
 def test_no_write_on_an_object_the_guest_can_see_answers_404(client_for, other_coordinator, guest_group):
     # Generic: every write route of the group and of its session, as the guest partner's coordinator.
-    from tests.supervision_sessions.factories import SupervisionSessionFactory
+    from tests.supervision.factories import SupervisionSessionFactory
 
     guest_group.status = SupervisionGroup.Status.ACTIVE
     guest_group.save()

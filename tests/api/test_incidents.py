@@ -12,9 +12,13 @@ from franchise.models import Role
 from supervision.models import BoundaryIncident, IncidentAccess, IncidentAction, IncidentDiscussion, IncidentTransition
 from tests.factories import user_with_role
 from tests.franchise.factories import BoundaryRuleFactory
-from tests.incidents.factories import BoundaryIncidentFactory, IncidentActionFactory
-from tests.supervision.factories import PersonFactory
-from tests.supervision_sessions.factories import SupervisionAssignmentFactory, SupervisionSessionFactory
+from tests.supervision.factories import (
+    BoundaryIncidentFactory,
+    IncidentActionFactory,
+    PersonFactory,
+    SupervisionAssignmentFactory,
+    SupervisionSessionFactory,
+)
 
 URL = "/api/v1/incidents/"
 ACTIONS = "/api/v1/incident-actions/"
@@ -438,7 +442,7 @@ def test_a_note_on_an_incident_off_the_agenda_is_400(client_for, coordinator, pa
 def test_a_reporter_who_was_not_in_the_session_does_not_read_the_reflective_note(
     client_for, coordinator, mentor_user, partner
 ):
-    from tests.incidents.factories import IncidentDiscussionFactory
+    from tests.supervision.factories import IncidentDiscussionFactory
 
     reporter = user_with_role(Role.MENTOR, partner)
     incident = BoundaryIncidentFactory(partner=partner, reporter=reporter)
@@ -452,7 +456,7 @@ def test_a_reporter_who_was_not_in_the_session_does_not_read_the_reflective_note
 def test_reading_the_detail_runs_a_constant_number_of_queries(
     token_client_for, django_assert_max_num_queries, coordinator, partner
 ):
-    from tests.incidents.factories import IncidentDiscussionFactory, IncidentTransitionFactory
+    from tests.supervision.factories import IncidentDiscussionFactory, IncidentTransitionFactory
 
     incident = BoundaryIncidentFactory(partner=partner, under_review=True)
     client = token_client_for(coordinator)

@@ -32,12 +32,15 @@ from supervision.models import (
 )
 from supervision.people import services as people_services
 from supervision.sessions import compliance
-from tests.incidents.factories import BoundaryIncidentFactory
 from tests.reminders.factories import ReminderFactory
-from tests.supervision.factories import MatchFactory, PersonFactory, PersonTransitionFactory, ShadowingLogFactory
-from tests.supervision_sessions.factories import (
+from tests.supervision.factories import (
+    BoundaryIncidentFactory,
     GroupMembershipFactory,
+    MatchFactory,
+    PersonFactory,
+    PersonTransitionFactory,
     SessionActionFactory,
+    ShadowingLogFactory,
     SupervisionAssignmentFactory,
     SupervisionGroupFactory,
     SupervisionSeriesFactory,

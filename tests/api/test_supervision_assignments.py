@@ -7,9 +7,7 @@ from django.utils import timezone
 
 from franchise import services as franchise_services
 from supervision.models import SupervisionAssignment, SupervisionSession
-from tests.incidents.factories import BoundaryIncidentFactory
-from tests.supervision.factories import PersonFactory
-from tests.supervision_sessions.factories import SupervisionAssignmentFactory
+from tests.supervision.factories import BoundaryIncidentFactory, PersonFactory, SupervisionAssignmentFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from franchise.models import Licence, Role
 from supervision.models import MENTOR_TRANSITIONS, Match, MentorStatus, Person, PersonTransition, ShadowingLog
 from tests.factories import user_with_role
 from tests.supervision.factories import MatchFactory, PersonFactory, ShadowingLogFactory
-from tests.supervision.helpers import ready_to_activate
+from tests.supervision.people.helpers import ready_to_activate
 from tests.training.factories import EnrolmentFactory
 
 PEOPLE = "/api/v1/people/"

@@ -1,5 +1,5 @@
 """HTTP of peer groups, supervision sessions, series, actions and compliance: status codes, field names, who may
-do what, and query counts. The rules themselves are tested in tests/supervision_sessions/."""
+do what, and query counts. The rules themselves are tested in tests/supervision/sessions/."""
 
 from datetime import timedelta
 
@@ -8,13 +8,13 @@ from django.utils import timezone
 
 from supervision.models import SessionAction, SupervisionGroup, SupervisionSeries, SupervisionSession
 from tests.factories import PartnerFactory
-from tests.supervision.factories import PersonFactory
-from tests.supervision_sessions.factories import (
+from tests.supervision.factories import (
+    PersonFactory,
     SessionActionFactory,
     SupervisionGroupFactory,
     SupervisionSessionFactory,
 )
-from tests.supervision_sessions.helpers import at, days_from_now, mentors, person_of, set_policy
+from tests.supervision.sessions.helpers import at, days_from_now, mentors, person_of, set_policy
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from franchise.models import Partner, Role
 from tests.api.routes import api_routes
-from tests.api.world import build_world, discover_factories, foreign_ids
+from tests.api.world import build_world, built_once, discover_factories, foreign_ids
 from tests.factories import PartnerFactory, user_with_role
 
 PARTNER_ROLES = (Role.COORDINATOR, Role.TRAINER, Role.SUPERVISOR, Role.MENTOR)
@@ -32,10 +32,16 @@ def _call(client, method, url):
     return getattr(client, method)(url)
 
 
+@pytest.fixture(scope="module")
+def _other_world(_test_settings, django_db_setup, django_db_blocker):
+    with built_once(django_db_blocker):
+        yield build_world(PartnerFactory(name="Partner A", slug="partner-a"))
+
+
 @pytest.fixture
-def other_world(db):
-    partner_a = PartnerFactory(name="Partner A", slug="partner-a")
-    return build_world(partner_a)
+def other_world(_other_world, db):
+    """Partner A's world, built once for the roles that try to reach it."""
+    return _other_world
 
 
 @pytest.mark.parametrize("role", PARTNER_ROLES)

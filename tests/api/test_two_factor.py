@@ -15,9 +15,12 @@ from franchise.models import ApiToken, Role
 from supervision.models import IncidentAccess
 from tests.factories import user_with_role
 from tests.franchise.devices import code_for, enrolled, wrong_code_for
-from tests.incidents.factories import BoundaryIncidentFactory
-from tests.supervision.factories import PersonFactory
-from tests.supervision_sessions.factories import SupervisionAssignmentFactory, SupervisionSessionFactory
+from tests.supervision.factories import (
+    BoundaryIncidentFactory,
+    PersonFactory,
+    SupervisionAssignmentFactory,
+    SupervisionSessionFactory,
+)
 
 TOKEN_URL = "/api/v1/auth/token/"
 DEVICES = "/api/v1/auth/two-factor/devices/"

@@ -7,10 +7,11 @@ later is covered by both as soon as it has a factory.
 import importlib
 import inspect
 import pkgutil
+from contextlib import contextmanager
 
 import factory
 from django.apps import apps
-from django.db import models
+from django.db import models, transaction
 
 import tests
 from franchise.models import Partner
@@ -68,3 +69,17 @@ def foreign_ids(own_partner):
         values = model._default_manager.exclude(partner=own_partner).exclude(partner__isnull=True)
         ids.update(str(pk) for pk in values.values_list("pk", flat=True))
     return ids
+
+
+@contextmanager
+def built_once(django_db_blocker):
+    """A transaction for rows a module's tests share, rolled back when they are done, never committed.
+
+    Like the demo in tests/conftest.py: each test still runs in a savepoint of its own inside it, so what one
+    test writes the next does not see; only the building is shared. For module-scoped fixtures.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)

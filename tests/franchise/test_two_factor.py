@@ -14,7 +14,7 @@ from supervision.incidents import services as incidents
 from supervision.models import IncidentAccess
 from tests.factories import user_with_role
 from tests.franchise.devices import code_for, enrolled, wrong_code_for
-from tests.incidents.factories import BoundaryIncidentFactory
+from tests.supervision.factories import BoundaryIncidentFactory
 
 # --- enrolment ------------------------------------------------------------------------
 

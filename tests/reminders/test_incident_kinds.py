@@ -14,9 +14,8 @@ from reminders.kinds.incidents import (
 from reminders.models import Kind, Reminder
 from supervision.incidents.signals import incident_reported
 from supervision.models import BoundaryIncident, IncidentAction
-from tests.incidents.factories import BoundaryIncidentFactory, IncidentActionFactory
 from tests.reminders.helpers import html, rows, send, to
-from tests.supervision.factories import PersonFactory
+from tests.supervision.factories import BoundaryIncidentFactory, IncidentActionFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 

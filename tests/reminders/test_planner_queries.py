@@ -17,10 +17,13 @@ from django.utils import timezone
 from reminders import planner
 from reminders.models import Kind
 from tests.franchise.factories import LicenceFactory
-from tests.incidents.factories import BoundaryIncidentFactory, IncidentActionFactory
-from tests.supervision.factories import PersonFactory
-from tests.supervision_sessions.factories import SupervisionSessionFactory
-from tests.supervision_sessions.helpers import days_from_now
+from tests.supervision.factories import (
+    BoundaryIncidentFactory,
+    IncidentActionFactory,
+    PersonFactory,
+    SupervisionSessionFactory,
+)
+from tests.supervision.sessions.helpers import days_from_now
 from tests.training.factories import CertificateFactory, TrainerAccreditationFactory
 
 pytestmark = pytest.mark.django_db

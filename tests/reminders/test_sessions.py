@@ -11,9 +11,8 @@ from reminders.kinds import sessions
 from reminders.models import Kind, Reminder
 from supervision.models import SessionAttendance, SupervisionSession
 from tests.reminders.helpers import calendar_of, html, rows, send, to
-from tests.supervision.factories import PersonFactory
-from tests.supervision_sessions.factories import SupervisionSessionFactory
-from tests.supervision_sessions.helpers import set_policy
+from tests.supervision.factories import PersonFactory, SupervisionSessionFactory
+from tests.supervision.sessions.helpers import set_policy
 
 pytestmark = pytest.mark.django_db
 

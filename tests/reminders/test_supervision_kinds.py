@@ -12,9 +12,8 @@ from reminders.models import Kind, Reminder
 from supervision.models import Person
 from tests.factories import user_with_role
 from tests.reminders.helpers import html, rows, send, to
-from tests.supervision.factories import PersonFactory
-from tests.supervision_sessions.factories import SupervisionSessionFactory
-from tests.supervision_sessions.helpers import days_from_now
+from tests.supervision.factories import PersonFactory, SupervisionSessionFactory
+from tests.supervision.sessions.helpers import days_from_now
 
 
 def _held(mentor, days_ago):
