@@ -114,6 +114,15 @@ class AutoSchema(SpectacularAutoSchema):
                 }
                 if html:
                     response["content"]["text/html"] = {"schema": {"type": "string"}}
+        # gunicorn (and any proxy in front of it) refuses a request line past its limit before Tandem reads
+        # it, with a short HTML page of its own: any operation can meet it with long enough parameters.
+        responses.setdefault(
+            "414",
+            {
+                "description": "The URL is too long: the web server refuses it before Tandem reads it.",
+                "content": {"text/html": {"schema": {"type": "string"}}},
+            },
+        )
         return responses
 
     def _error_responses(self):
