@@ -281,3 +281,28 @@ def test_an_operator_removes_a_lost_device_with_its_recovery_codes(operator_brow
 
     assert not StaticToken.objects.filter(device__user=coordinator).exists()
     login()  # the login no longer asks for a code
+
+
+def test_a_users_own_lists_of_tokens_and_devices_run_the_same_queries_however_many(coordinator):
+    """Tokens and devices belong to a user, not a partner, so the generic list walker adds none of them."""
+    from django.test.utils import CaptureQueriesContext
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    _, key = issue_token(coordinator)
+    client = client_with(key)
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(captured), response.json()["count"]
+
+    TOTPDevice.objects.create(user=coordinator, name="Phone", confirmed=True)
+    few = queries("/api/v1/auth/tokens/"), queries("/api/v1/auth/two-factor/devices/")
+    for n in range(4):
+        issue_token(coordinator)
+        TOTPDevice.objects.create(user=coordinator, name=f"Phone {n}", confirmed=True)
+    many = queries("/api/v1/auth/tokens/"), queries("/api/v1/auth/two-factor/devices/")
+
+    assert [count for count, _ in many] == [count for count, _ in few]
+    assert [rows for _, rows in many] == [rows + 4 for _, rows in few]
