@@ -16,6 +16,13 @@ class ScopedFilterBackend(DjangoFilterBackend):
     not exist (400), instead of answering an empty list that confirms the id.
     """
 
+    def filter_queryset(self, request, queryset, view):
+        # Filters narrow lists; the schema documents them on list operations only. DRF would also apply them to
+        # a detail route, building a FilterSet (a deep copy of every filter) for each object fetched.
+        if getattr(view, "detail", False):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
         if filterset is None:

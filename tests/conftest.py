@@ -135,8 +135,9 @@ def _uses_demo(item):
 
 def pytest_collection_modifyitems(items):
     # After pytest-django's own ordering (tryfirst): the demo's tests together at the end, so that each
-    # worker (xdist hands every worker an ascending run of tests) seeds the demo once.
-    items.sort(key=_uses_demo)
+    # worker (xdist hands every worker an ascending run of tests) seeds the demo once; tests that start
+    # processes first, so that the other worker's short tests run beside them instead of after them.
+    items.sort(key=lambda item: (_uses_demo(item), item.get_closest_marker("slow") is None))
 
 
 def pytest_runtest_setup(item):

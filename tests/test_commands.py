@@ -160,6 +160,7 @@ def test_seed_demo_does_not_load_twice(demo):
     assert User.objects.count() == users
 
 
+@pytest.mark.slow
 def test_manage_py_without_a_required_setting_names_it_instead_of_failing_elsewhere():
     import subprocess
     import sys

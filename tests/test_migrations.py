@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # What the suite does on SQLite (pytest-django's --no-migrations, Django's TEST["MIGRATE"] = False): every app's
@@ -84,6 +86,7 @@ def _schema_and_rows(path):
         db.close()
 
 
+@pytest.mark.slow
 def test_the_migrations_build_the_schema_the_suite_runs_on(tmp_path):
     # Both at once, in processes of their own: the suite's settings already have the migrations switched off.
     migrated, migrating = _build(tmp_path, "migrated", ["manage.py", "migrate", "--noinput", "-v0"])

@@ -95,6 +95,7 @@ def test_drf_plain_key_table_is_gone(db):
         ("TANDEM_LICENSOR_REQUIRES_TWO_FACTOR", "maybe", "TANDEM_LICENSOR_REQUIRES_TWO_FACTOR='maybe' is neither"),
     ],
 )
+@pytest.mark.slow
 def test_a_malformed_sign_in_setting_stops_start_up_naming_it(tmp_path, variable, value, message):
     root = Path(__file__).resolve().parents[2]
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "DEBUG": "1", "TANDEM_VAR_DIR": str(tmp_path)}

@@ -178,6 +178,7 @@ def _free_port():
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_gunicorn_as_configured_sends_no_server_header(tmp_path):
     port = _free_port()
     # Production settings (tests/environment.py gives the key), over plain HTTP on the loopback.

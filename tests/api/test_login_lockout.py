@@ -297,6 +297,7 @@ def test_rotating_x_forwarded_for_does_not_dodge_the_certificate_check_rate(veri
     assert verify(9, OWNER, "192.0.2.1") == 404
 
 
+@pytest.mark.slow
 def test_behind_one_proxy_the_certificate_check_rate_counts_the_right_most_address(settings, verify_rate):
     with_proxies(settings, 1)
     proxy = "10.0.0.2"

@@ -99,6 +99,16 @@ def test_the_people_list_filters_staff_off_the_pathway_and_by_name(client_for, c
     assert client.get(PEOPLE, {"name": "ruth"}).json()["count"] == 2
 
 
+def test_the_list_filters_do_not_hide_a_person_opened_by_id(client_for, coordinator, partner):
+    # A link copied from a filtered list keeps its query string; the person it names still opens.
+    applicant = PersonFactory(partner=partner, applicant=True)
+
+    response = client_for(coordinator).get(f"{PEOPLE}{applicant.pk}/", {"mentor_status": "active"})
+
+    assert response.status_code == 200
+    assert response.json()["id"] == str(applicant.pk)
+
+
 def test_a_mentor_reads_only_their_own_person(client_for, mentor_user, partner):
     own = PersonFactory(partner=partner, user=mentor_user, active_mentor=True)
     colleague = PersonFactory(partner=partner, active_mentor=True)
