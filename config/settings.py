@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "supervision",
     "reminders",
     "api",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -57,6 +58,16 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+# The session cookie is not sent on cross-site requests that change anything (Lax), nor read by scripts.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_HTTPONLY = True
+# A signed-in session ends after two weeks without use; closing the browser keeps it (people on shared
+# computers sign out: the button is on every page).
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -69,6 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "web.navigation.context",
             ],
         },
     },

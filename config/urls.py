@@ -1,10 +1,8 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from api.docs import DocsView, SchemaView
 from api.health import healthz
-from api.pages import accept_invitation_page
 from api.supervision.sessions import group_calendar, person_calendar
 
 # An unmatched URL under /api/ is a JSON 404 like every other API answer; elsewhere the HTML page.
@@ -16,15 +14,9 @@ urlpatterns = [
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", DocsView.as_view(url_name="schema"), name="docs"),
     path("healthz", healthz, name="healthz"),
-    path("invite/<str:token>/", accept_invitation_page, name="accept-invitation"),
-    # Where the password reset an operator sends lands (Django's own views, until the web pages serve /password-reset/).
-    path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
-    path(
-        "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
-        name="password_reset_confirm",
-    ),
     # Secret iCalendar feeds: no login, the secret in the path is the key.
     path("calendar/group/<str:secret>.ics", group_calendar, name="group-calendar"),
     path("calendar/<str:secret>.ics", person_calendar, name="person-calendar"),
+    # Last: the pages, whose partner-scoped part takes any other first path segment as a partner's slug.
+    path("", include("web.urls")),
 ]

@@ -1,4 +1,4 @@
-"""The HTML page behind the emailed link: /invite/<token>/."""
+"""The HTML page behind the emailed link: /invite/<token>/, ending in a signed-in user."""
 
 import pytest
 from django.test import Client
@@ -21,7 +21,7 @@ def test_the_page_shows_what_the_invitation_is_for(client, invitation):
     assert 'name="password"' in html and "csrfmiddlewaretoken" in html
 
 
-def test_posting_the_form_creates_the_user_and_welcomes_them(invitation):
+def test_posting_the_form_creates_the_user_signs_them_in_and_welcomes_them_home(invitation):
     client = Client(enforce_csrf_checks=True)
     page = client.get("/invite/page-token/")
     response = client.post(
@@ -32,8 +32,11 @@ def test_posting_the_form_creates_the_user_and_welcomes_them(invitation):
             "csrfmiddlewaretoken": page.context["csrf_token"],
         },
     )
-    assert response.status_code == 200
-    assert "Welcome, Nia New" in response.content.decode()
+    assert response.status_code == 302
+    home = client.get(response["Location"], follow=True)
+    assert home.wsgi_request.user.email == "nia@example.org"  # signed in, on the partner's home
+    assert home.wsgi_request.path == f"/{invitation.partner.slug}/"
+    assert "Welcome, Nia New" in home.content.decode()
     user = User.objects.get(email="nia@example.org")
     assert Membership.objects.filter(user=user, partner=invitation.partner, role=Role.MENTOR).exists()
     assert Client().login(username="nia@example.org", password="a-long-and-unusual-passphrase")

@@ -1,0 +1,33 @@
+"""The main navigation of a partner's pages: which areas a member's roles open, in one place."""
+
+from django.urls import NoReverseMatch, reverse
+
+from core.tenancy import COORDINATOR, MENTOR, SUPERVISOR, TRAINER
+
+# (key, label, URL name, roles that see it). A link appears once its area's route exists.
+AREAS = (
+    ("people", "People", "people", (COORDINATOR, SUPERVISOR, TRAINER)),
+    ("calendar", "Calendar", "calendar", (COORDINATOR, SUPERVISOR)),
+    ("groups", "Peer groups", "groups", (COORDINATOR,)),
+    ("incidents", "Incidents", "incidents", (COORDINATOR, SUPERVISOR, MENTOR)),
+    ("policy", "Policy", "policy", (COORDINATOR, SUPERVISOR, TRAINER, MENTOR)),
+)
+
+
+def links_for(here):
+    links = []
+    for key, label, url_name, roles in AREAS:
+        if not here.has(*roles):
+            continue
+        try:
+            url = reverse(url_name, args=[here.partner.slug])
+        except NoReverseMatch:
+            continue
+        links.append({"key": key, "label": label, "url": url})
+    return links
+
+
+def context(request):
+    """Template context processor: `here` (the partner of the page, if any) and its `nav_links`."""
+    here = getattr(request, "here", None)
+    return {"here": here, "nav_links": links_for(here) if here else []}

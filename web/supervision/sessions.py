@@ -1,0 +1,3 @@
+"""Pages of this area (routes below, under /<partner_slug>/)."""
+
+urlpatterns = []

@@ -1,0 +1,5 @@
+"""The coordinator's part of a partner's home."""
+
+
+def context(request, here):
+    return {}

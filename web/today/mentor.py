@@ -1,0 +1,5 @@
+"""The mentor's part of a partner's home."""
+
+
+def context(request, here):
+    return {}

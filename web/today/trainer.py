@@ -1,0 +1,5 @@
+"""The trainer's part of a partner's home."""
+
+
+def context(request, here):
+    return {}

@@ -1,0 +1,33 @@
+"""The pages. Partner-scoped pages live under `/<partner_slug>/`, each area's routes in its own module."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from web import accounts, home
+from web.franchise import policy
+from web.supervision import imports, incidents, people, sessions
+
+partner_urls = [
+    path("", home.partner_home, name="partner-home"),
+    *people.urlpatterns,
+    *imports.urlpatterns,
+    *sessions.urlpatterns,
+    *incidents.urlpatterns,
+    *policy.urlpatterns,
+]
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("login/", accounts.SignInView.as_view(), name="login"),
+    path("logout/", accounts.SignOutView.as_view(), name="logout"),
+    path("password-reset/", accounts.ResetRequestView.as_view(), name="password_reset"),
+    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("invite/<str:token>/", accounts.accept_invitation, name="accept-invitation"),
+    path("<slug:partner_slug>/", include(partner_urls)),
+]
