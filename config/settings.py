@@ -21,6 +21,8 @@ CSRF_TRUSTED_ORIGINS = env.string_list("CSRF_TRUSTED_ORIGINS")
 TANDEM_SITE_URL = env.string("TANDEM_SITE_URL", "http://localhost:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    # Before the admin: the pages' registration/ templates (password reset) must win over the admin's of that name.
+    "web",
     "franchise.apps.OperatorsAdminConfig",  # django.contrib.admin, for operators only
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -41,7 +43,6 @@ INSTALLED_APPS = [
     "supervision",
     "reminders",
     "api",
-    "web",
 ]
 
 MIDDLEWARE = [

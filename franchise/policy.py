@@ -26,6 +26,7 @@ __all__ = [
     "fallbacks_for",
     "clean_values",
     "check_group_sizes",
+    "compare_with_baseline",
 ]
 
 
@@ -213,3 +214,52 @@ def fallbacks_for(override_values, baseline_values):
         if name in remaining:
             dropped.append({"field": name, "override": remaining.pop(name), "baseline": baseline_values[name]})
     return dropped
+
+
+# --- the partner's policy beside the baseline ---------------------------------------
+
+
+@dataclass(frozen=True)
+class ComparedSetting:
+    """One policy field of a partner's effective policy beside the licensor's baseline.
+
+    `tightened`: the partner has set a value stricter than the baseline; `changed`: the partner has set a
+    value of its own that is a local choice (a field partners may set either way), not a standard.
+    """
+
+    name: str
+    description: str
+    direction: str
+    baseline: object
+    value: object
+    baseline_shown: str
+    value_shown: str
+    overridden: bool
+    tightened: bool
+    changed: bool
+
+
+def compare_with_baseline(current, baseline_values):
+    """Each policy field of `current` (an EffectivePolicy) beside `baseline_values` (BaselinePolicy.values())."""
+    from franchise.policy_fields import FREE, show_value
+
+    rows = []
+    for policy_field in POLICY_FIELDS:
+        value, baseline = getattr(current, policy_field.name), baseline_values[policy_field.name]
+        differs = policy_field.name in current.overridden and value != baseline
+        local_choice = policy_field.direction == FREE
+        rows.append(
+            ComparedSetting(
+                name=policy_field.name,
+                description=policy_field.description,
+                direction=policy_field.direction,
+                baseline=baseline,
+                value=value,
+                baseline_shown=show_value(baseline, policy_field.unit),
+                value_shown=show_value(value, policy_field.unit),
+                overridden=policy_field.name in current.overridden,
+                tightened=differs and not local_choice and not policy_field.is_looser(value, baseline),
+                changed=differs and local_choice,
+            )
+        )
+    return rows

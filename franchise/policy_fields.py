@@ -155,6 +155,11 @@ def _sentence(text):
     return text[:1].upper() + text[1:]
 
 
+def show_value(value, unit=""):
+    """A value as people read it: "on"/"off", "42 days", "90, 30, 7 days"."""
+    return _show(value, unit)
+
+
 def _show(value, unit):
     if isinstance(value, bool):
         return "on" if value else "off"

@@ -206,6 +206,11 @@ def accept_invitation(*, token, name, password):
 
         Invitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
         Membership.objects.get_or_create(user=user, partner=invitation.partner, role=invitation.role)
+        if invitation.partner is not None:
+            # The invitation may have been sent from a person's page: their profile gets this login.
+            from supervision.people.services import link_invited_login
+
+            link_invited_login(partner=invitation.partner, user=user)
         forget_access(user)
     return user
 

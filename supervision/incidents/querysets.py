@@ -4,7 +4,7 @@ Imported by the models module, so models are looked up lazily (apps.get_model).
 """
 
 from django.apps import apps
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
@@ -71,6 +71,12 @@ class BoundaryIncidentQuerySet(TenantQuerySet):
 
     def review_overdue(self, now=None):
         return self.awaiting_review().filter(review_due_at__lt=now or timezone.now())
+
+    def with_review_overdue(self, now=None):
+        """Annotate `review_overdue`: awaiting review past its deadline (review_overdue's rows), for lists."""
+        status = _incident_model().Status
+        overdue = Q(status=status.REPORTED, reviewed_at__isnull=True, review_due_at__lt=now or timezone.now())
+        return self.annotate(review_overdue=ExpressionWrapper(overdue, output_field=BooleanField()))
 
     def not_safeguarding(self):
         return self.exclude(category="safeguarding")

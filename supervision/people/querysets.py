@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.db import models
-from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -57,6 +57,23 @@ class PersonQuerySet(TenantQuerySet):
     def active_mentors(self):
         status = apps.get_model("supervision", "Person").Status
         return self.filter(mentor_status=status.ACTIVE)
+
+    def staff(self):
+        """People with a login holding a staff role (coordinator, supervisor, trainer) in their partner: those a
+        mentor-to-be may shadow (supervision.people.services.log_shadowing checks the same)."""
+        membership = apps.get_model("franchise", "Membership")
+        return self.filter(
+            Exists(
+                membership.objects.filter(
+                    user_id=OuterRef("user_id"), partner_id=OuterRef("partner_id"), role__in=STAFF_ROLES
+                )
+            )
+        )
+
+    def awaiting_activation(self):
+        """On the way to becoming active: in training or shadowing (a coordinator's "what is still missing")."""
+        status = apps.get_model("supervision", "Person").Status
+        return self.filter(mentor_status__in=(status.IN_TRAINING, status.SHADOWING))
 
     def pause_review_due(self, today=None):
         """Paused mentors whose review date has come (the reminders planner asks this daily)."""

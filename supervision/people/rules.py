@@ -2,6 +2,7 @@
 
 import zoneinfo
 
+from django.db import models
 from django.utils import timezone
 
 from core.errors import Unmet
@@ -9,7 +10,7 @@ from franchise import rules as franchise_rules
 from franchise.policy import effective_policy
 from supervision.models import Match, Person
 
-__all__ = ["activation_unmet", "match_unmet", "partner_today"]
+__all__ = ["activation_unmet", "activation_unmet_for", "match_unmet", "partner_today"]
 
 
 def partner_today(partner, at=None):
@@ -20,6 +21,16 @@ def partner_today(partner, at=None):
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         zone = timezone.get_current_timezone()
     return timezone.localtime(at, zone).date()
+
+
+# The words of activation's unmet requirements, shared by the one-person and the set-based check.
+_NOT_TRAINED = "{name} has neither passed the course nor had prior learning recognised."
+_SHADOWING_SHORT = "{name} has shadowed {hours} hours; the policy asks for {required}."
+_NO_BACKGROUND_CHECK = "The policy asks for a background check; none is recorded for {name}."
+_NO_POLICY_VERSION = (
+    "The partner's policy has no version yet; the person acknowledges it once a coordinator has set it."
+)
+_NOT_ACKNOWLEDGED = "{name} has not acknowledged version {number} of the policy and its boundary rules."
 
 
 def _hours(value):
@@ -42,7 +53,7 @@ def activation_unmet(person, at=None):
         unmet.append(
             Unmet(
                 "not_trained",
-                f"{person.name} has neither passed the course nor had prior learning recognised (prior_learning_on).",
+                _NOT_TRAINED.format(name=person.name),
             )
         )
     required = policy.shadowing_hours_required
@@ -50,19 +61,69 @@ def activation_unmet(person, at=None):
         unmet.append(
             Unmet(
                 "shadowing_hours_short",
-                f"{person.name} has shadowed {_hours(facts['shadowing_hours'])} hours; the policy asks for {required}.",
+                _SHADOWING_SHORT.format(name=person.name, hours=_hours(facts["shadowing_hours"]), required=required),
             )
         )
     if policy.requires_background_check and person.background_check_on is None:
         unmet.append(
             Unmet(
                 "background_check_missing",
-                f"The policy asks for a background check; none is recorded for {person.name}.",
+                _NO_BACKGROUND_CHECK.format(name=person.name),
             )
         )
     unmet += franchise_rules.policy_acknowledged(person, at)
     unmet += franchise_rules.licence_in_force(person.partner, partner_today(person.partner, at))
     return unmet
+
+
+def activation_unmet_for(people, at=None):
+    """activation_unmet for many people at once: {person id: [Unmet]}, the same codes and messages.
+
+    `people` is a Person queryset or an iterable of Persons. One query reads every person's facts (trained,
+    shadowing hours, acknowledgement of the version in force); the policy and the licence are read once per
+    partner, so a home page listing the mentors waiting for activation costs the same for 3 or 300.
+    """
+    from franchise.querysets import with_current_acknowledgement
+
+    at = at or timezone.now()
+    if isinstance(people, models.QuerySet):
+        chosen = Person.objects.filter(pk__in=people.values("pk"))
+    else:
+        chosen = Person.objects.filter(pk__in=[person.pk for person in people])
+    rows = list(with_current_acknowledgement(chosen.for_listing(), at=at).select_related("partner"))
+    by_partner = {}
+    for row in rows:
+        if row.partner_id not in by_partner:
+            by_partner[row.partner_id] = (
+                effective_policy(row.partner, at),
+                franchise_rules.licence_in_force(row.partner, partner_today(row.partner, at)),
+            )
+    result = {}
+    for person in rows:
+        policy, licence_unmet = by_partner[person.partner_id]
+        unmet = []
+        if not person.trained:
+            unmet.append(Unmet("not_trained", _NOT_TRAINED.format(name=person.name)))
+        required = policy.shadowing_hours_required
+        if person.shadowing_hours < required:
+            unmet.append(
+                Unmet(
+                    "shadowing_hours_short",
+                    _SHADOWING_SHORT.format(name=person.name, hours=_hours(person.shadowing_hours), required=required),
+                )
+            )
+        if policy.requires_background_check and person.background_check_on is None:
+            unmet.append(Unmet("background_check_missing", _NO_BACKGROUND_CHECK.format(name=person.name)))
+        if policy.version is None:
+            unmet.append(Unmet("policy_not_acknowledged", _NO_POLICY_VERSION))
+        elif not person.acknowledged_current_policy:
+            unmet.append(
+                Unmet(
+                    "policy_not_acknowledged", _NOT_ACKNOWLEDGED.format(name=person.name, number=policy.version.number)
+                )
+            )
+        result[person.pk] = unmet + list(licence_unmet)
+    return result
 
 
 def match_unmet(mentor, at=None):

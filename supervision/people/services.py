@@ -172,6 +172,26 @@ def transition_person(*, by, person, to, reason="", review_on=None, at=None):
     return person
 
 
+def link_invited_login(*, partner, user):
+    """Link `user`, who has just accepted an invitation to `partner`, to the person it was sent for.
+
+    "Give this person a login" invites the address recorded on the person's page, so the person is the one of
+    the partner with that address and no login yet. Nothing is linked when the user already has a profile in
+    the partner or when several people share the address (a coordinator links them by hand then).
+    """
+    if Person.objects.filter(partner=partner, user=user).exists():
+        return None
+    candidates = list(
+        Person.objects.select_for_update().filter(partner=partner, user__isnull=True, email__iexact=user.email)[:2]
+    )
+    if len(candidates) != 1:
+        return None
+    person = candidates[0]
+    person.user = user
+    person.save(update_fields=["user", "updated_at"])
+    return person
+
+
 @transaction.atomic
 def regenerate_calendar_secret(*, by, person):
     """A new secret for the person's calendar feed; the old URL stops working at once.

@@ -7,7 +7,8 @@
 - Each partner's coordinator assigns its supervisor to its active mentors (who
   supervises whom), and the supervisor holds monthly 1:1s with them: one
   held a few weeks ago (recorded, some confirmed by the mentor), the next ones
-  booked as a series; one future session is cancelled.
+  booked as a series; one future session is cancelled. The mentors who sign in have one older record
+  still to confirm, and their next 1:1 moved rooms (a reminder tells them).
 - About a month of group sessions either side of today: the past ones recorded
   with attendance, the facilitator rotating.
 - world["overdue_mentor"] was last supervised long ago, so the compliance view
@@ -125,6 +126,8 @@ def seed(world):
             held = _held_one_to_one(coordinator, partner, supervisor, mentee, today - timedelta(days=12 + index), hour)
             if index == 0 and mentee.user_id is not None:
                 services.confirm_session(by=mentee.user, session=held, comment="A fair record, thank you.")
+                # An older record the mentor has not confirmed yet: their home asks them to.
+                _held_one_to_one(coordinator, partner, supervisor, mentee, today - timedelta(days=40), hour)
             first = today + timedelta(days=7 + index)
             series, sessions = services.schedule_series(
                 by=coordinator,
@@ -138,9 +141,32 @@ def seed(world):
                 location="Supervision room" if slug == "northside" else "Harbour office, room 3",
             )
             world["one_to_one_series"].append(series)
+            if index == 0:
+                _one_to_one_this_week(coordinator, partner, supervisor, mentee, today)
+            if index == 0 and mentee.user_id is not None:
+                # The next 1:1 changed rooms: the mentor who signs in has a reminder saying so.
+                services.reschedule_session(by=coordinator, session=sessions[0], location="Quiet room, first floor")
         # One booked session called off, to show a cancellation in the calendars.
         cancelled = world["one_to_one_series"][-1].sessions.order_by("starts_at").first()
         services.cancel_session(by=coordinator, session=cancelled, reason="Supervisor on leave that week.")
+
+
+def _one_to_one_this_week(coordinator, partner, supervisor, mentee, today):
+    """The supervisor's calendar opens on this week: one 1:1 in the days left of it (held, if already past)."""
+    day = today + timedelta(days=1) if today.weekday() < 6 else today
+    starts_at = _at(partner, day, 15)
+    if starts_at <= timezone.now():
+        return _held_one_to_one(coordinator, partner, supervisor, mentee, day, 15)
+    return services.schedule_session(
+        by=coordinator,
+        partner=partner,
+        kind=SupervisionSession.Kind.ONE_TO_ONE,
+        supervisor=supervisor,
+        supervisee=mentee,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=1),
+        location="Supervision room",
+    )
 
 
 def _held_one_to_one(coordinator, partner, supervisor, mentee, day, hour):

@@ -18,7 +18,22 @@ from dateutil.rrule import rrulestr
 from core.clock import wall_clock_exists
 from core.errors import Invalid
 
-__all__ = ["MAX_OCCURRENCES", "Expansion", "expand", "normalise_rrule", "local_date", "shift_wall_clock", "zone"]
+__all__ = [
+    "MAX_OCCURRENCES",
+    "Expansion",
+    "expand",
+    "normalise_rrule",
+    "local_date",
+    "shift_wall_clock",
+    "zone",
+    "WEEKLY",
+    "FORTNIGHTLY",
+    "MONTHLY_NTH_WEEKDAY",
+    "REPEATS",
+    "plain_rrule",
+    "nth_weekday_words",
+    "repeat_words",
+]
 
 MAX_OCCURRENCES = 104
 # Supervision meets at most daily; finer rules only make clashes.
@@ -253,3 +268,64 @@ def expand(rrule, first_start, time_zone, *, cap=MAX_OCCURRENCES):
     # Stored as the instant, shown again in the partner's zone.
     starts = tuple(when.astimezone(UTC).astimezone(tz) for when in found[:cap])
     return Expansion(rrule=rule_text, starts=starts, capped=len(found) > cap)
+
+
+# --- plain-language repeats ------------------------------------------------------------
+
+# The repeats a person chooses from in words; each becomes an RRULE for schedule_series.
+WEEKLY = "weekly"
+FORTNIGHTLY = "fortnightly"
+MONTHLY_NTH_WEEKDAY = "monthly_nth_weekday"
+REPEATS = (WEEKLY, FORTNIGHTLY, MONTHLY_NTH_WEEKDAY)
+_BYDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_ORDINAL_WORDS = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
+
+
+def _nth_of_month(day):
+    """Which of its month's weekdays `day` is: 1 to 4, or -1 for a fifth one (a fifth Tuesday is the last, and
+    "the last Tuesday" keeps meaning something in months that have only four)."""
+    nth = (day.day - 1) // 7 + 1
+    return -1 if nth == 5 else nth
+
+
+def nth_weekday_words(day):
+    """ "second Tuesday": how a monthly repeat from `day` is said."""
+    return f"{_ORDINAL_WORDS[_nth_of_month(day)]} {calendar.day_name[day.weekday()]}"
+
+
+def repeat_words(repeat, first_day):
+    """ "every other Tuesday": a repeat from `first_day` as a person would say it."""
+    weekday = calendar.day_name[first_day.weekday()]
+    if repeat == WEEKLY:
+        return f"every {weekday}"
+    if repeat == FORTNIGHTLY:
+        return f"every other {weekday}"
+    if repeat == MONTHLY_NTH_WEEKDAY:
+        return f"on the {nth_weekday_words(first_day)} of each month"
+    raise Invalid(f"{repeat!r} is not a repeat offered here.", field="repeat")
+
+
+def plain_rrule(repeat, first_day, *, until=None, count=None):
+    """The RRULE for a repeat chosen in words, from the first session's local date `first_day`, ending on
+    `until` (a local date, inclusive) or after `count` sessions (exactly one of them)."""
+    if (until is None) == (count is None):
+        raise Invalid("Say when the repeats end: on a date or after a number of sessions.", field="ends")
+    weekday = _BYDAY_CODES[first_day.weekday()]
+    if repeat == WEEKLY:
+        parts = ["FREQ=WEEKLY", f"BYDAY={weekday}"]
+    elif repeat == FORTNIGHTLY:
+        parts = ["FREQ=WEEKLY", "INTERVAL=2", f"BYDAY={weekday}"]
+    elif repeat == MONTHLY_NTH_WEEKDAY:
+        parts = ["FREQ=MONTHLY", f"BYDAY={_nth_of_month(first_day)}{weekday}"]
+    else:
+        raise Invalid(f"{repeat!r} is not a repeat offered here.", field="repeat")
+    if count is not None:
+        if count < 1:
+            raise Invalid("Repeat at least once.", field="count")
+        parts.append(f"COUNT={count}")
+    else:
+        if until < first_day:
+            raise Invalid("The last date is on or after the first session.", field="until")
+        # A date alone: normalise_rrule reads it as the end of that day in the partner's time zone.
+        parts.append(f"UNTIL={until:%Y%m%d}")
+    return ";".join(parts)

@@ -46,6 +46,7 @@ __all__ = [
     "cancel_session",
     "record_session",
     "confirm_session",
+    "may_record",
     "add_action",
     "complete_action",
     "THIS",
@@ -633,6 +634,12 @@ def cancel_session(*, by, session, scope=THIS, reason=""):
     _tell_reminders(targets)
     session.refresh_from_db()
     return session
+
+
+def may_record(by, session):
+    """May `by` record `session` (and agree its actions)? The partner's coordinators, a 1:1's supervisor, a
+    group session's facilitator. Pages ask it to decide whether to offer the record form."""
+    return _may_record(by, session)
 
 
 def _may_record(by, session):

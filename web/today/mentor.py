@@ -1,5 +1,111 @@
-"""The mentor's part of a partner's home."""
+"""The mentor's part of a partner's home: next sessions, the calendar link, the policy to acknowledge, shadowing
+hours, boundary incidents reported, 1:1 records to confirm and reminders. Made for a phone.
+
+Every read starts from the user's own Person in this partner (visible_to), so a mentor sees only their own;
+each is one bounded query, whatever the number of rows.
+"""
+
+from datetime import timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+
+from franchise.models import PolicyAcknowledgement
+from franchise.policy import effective_policy
+from reminders.models import Reminder
+from supervision.models import BoundaryIncident, Person, SupervisionSession
+from supervision.sessions import agenda
+from web.today.links import url_or_none
+
+# Reminders shown: those due in the coming fortnight, and those sent in the last month.
+REMINDERS_AHEAD = timedelta(days=14)
+REMINDERS_BEHIND = timedelta(days=30)
+REMINDERS_SHOWN = 10
+
+
+def _reminders(user, partner, now):
+    """The user's own reminders here, each with the session it is about when it is one they may see."""
+    reminders = list(
+        Reminder.objects.visible_to(user)
+        .filter(
+            recipient_user=user,
+            partner=partner,
+            status__in=(Reminder.Status.PENDING, Reminder.Status.SENT),
+            due_at__gte=now - REMINDERS_BEHIND,
+            due_at__lte=now + REMINDERS_AHEAD,
+        )
+        .order_by("-due_at", "pk")[:REMINDERS_SHOWN]
+    )
+    session_type = ContentType.objects.get_for_model(SupervisionSession)
+    about = SupervisionSession.objects.visible_to(user).in_bulk(
+        [r.subject_id for r in reminders if r.subject_type_id == session_type.pk]
+    )
+    return [{"reminder": r, "session": about.get(r.subject_id)} for r in reminders]
+
+
+def _policy(person, partner, slug):
+    policy = effective_policy(partner)
+    version = policy.version
+    # As the API's effective policy tells the caller whether they acknowledged it: their own Person's row.
+    acknowledgement = (
+        PolicyAcknowledgement.objects.filter(policy_version=version, person=person).first()
+        if version is not None
+        else None
+    )
+    return {
+        "version": version,
+        "acknowledgement": acknowledgement,
+        "boundary_rules": policy.boundary_rules,
+        "shadowing_hours_required": policy.shadowing_hours_required,
+        "acknowledge_url": url_or_none("policy-acknowledge", slug),
+        "policy_url": url_or_none("policy", slug),
+    }
+
+
+def _session_item(session, partner, slug):
+    if session.group_id:
+        what = f"Peer supervision: {session.group.name}"
+    else:
+        what = f"1:1 supervision with {session.supervisor.name}"
+    same_partner = session.partner_id == partner.pk
+    return {
+        "session": session,
+        "what": what,
+        "host": "" if same_partner else session.partner.name,
+        "url": url_or_none("session-detail", slug, session.pk) if same_partner else None,
+    }
 
 
 def context(request, here):
-    return {}
+    user, partner, slug = request.user, here.partner, here.partner.slug
+    person = Person.objects.visible_to(user).filter(partner=partner, user=user).with_shadowing_hours().first()
+    if person is None:
+        return {"mentor_person": None}
+    now = timezone.now()
+    policy = _policy(person, partner, slug)
+    required = policy["shadowing_hours_required"]
+    reports = BoundaryIncident.objects.visible_to(user).filter(partner=partner, reporter=user).count()
+    return {
+        "mentor_person": person,
+        "next_sessions": [_session_item(s, partner, slug) for s in agenda.next_sessions(user, person, now=now)],
+        "calendar_url": person.calendar_url,
+        "calendar_regenerate_url": url_or_none("my-calendar-regenerate", slug),
+        "sessions_url": url_or_none("calendar", slug),
+        "policy": policy,
+        "shadowing": {
+            # 3.5, not 3.50; 10, not 10.00.
+            "hours": f"{person.shadowing_hours.normalize():f}",
+            "required": required,
+            "met": person.shadowing_hours >= required,
+        },
+        "incidents": {
+            "reported": reports,
+            "new_url": url_or_none("incident-new", slug),
+            "list_url": url_or_none("incidents", slug),
+        },
+        "records_to_confirm": [
+            {"session": s, "url": url_or_none("session-detail", slug, s.pk)}
+            for s in agenda.records_to_confirm(user, person)
+        ],
+        "reminders": _reminders(user, partner, now),
+    }
