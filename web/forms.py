@@ -1,6 +1,31 @@
-"""What every page's forms share: a domain error shown where the person will look for it."""
+"""What every page's forms share: date pickers that keep their value, and a domain error shown where the person
+will look for it."""
+
+from django import forms
 
 from core.errors import DomainError, RuleNotMet
+
+ISO_DATE = "%Y-%m-%d"
+ISO_DATETIME = "%Y-%m-%dT%H:%M"
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker, which shows a value only in ISO form: en-GB's own format (02/12/2026) would
+    leave it empty, and a form saved again would clear a date already recorded."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=ISO_DATE)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """The browser's date-and-time picker, for the same reason in its own ISO form (no seconds)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=ISO_DATETIME)
 
 
 def show_domain_error(form, error: DomainError, *, fields=None):

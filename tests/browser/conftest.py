@@ -219,4 +219,7 @@ def screenshot(page, name):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True, animations="disabled")
+    # Chromium's full-page capture leaves a scrolled page's hit-testing off by the scroll (a click on a button far
+    # down lands on the form around it) until the page scrolls again.
+    page.evaluate("window.scrollTo(0, 0)")
     return path

@@ -35,10 +35,8 @@ def look(tab, name=None, *, phone=False):
     check_accessibility(tab)
     if phone:
         assert fits_width(tab), f"{tab.url} scrolls sideways at 360 px"
-    if name and screenshot(tab, name):
-        # Chromium's full-page capture leaves a scrolled page's hit-testing off by the scroll (a click on a button
-        # far down lands on the form around it), until the page scrolls again.
-        tab.evaluate("window.scrollTo(0, 0)")
+    if name:
+        screenshot(tab, name)
 
 
 def sign_in(tab, email, password=PASSWORD, *, phone=False, home=None):

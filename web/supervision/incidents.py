@@ -26,7 +26,7 @@ from supervision.incidents import services as incidents
 from supervision.incidents.rules import may_read_reflection
 from supervision.incidents.services import REPORTER_ROLES
 from supervision.models import BoundaryIncident, IncidentAction, IncidentDiscussion, IncidentTransition, Match, Person
-from web.forms import show_domain_error
+from web.forms import DateInput, DateTimeInput, show_domain_error
 from web.partners import partner_page
 
 Status = BoundaryIncident.Status
@@ -124,7 +124,7 @@ class ReportForm(forms.Form):
     severity = forms.ChoiceField(choices=Severity.choices, label="How serious is it")
     occurred_at = forms.DateTimeField(
         label="When it happened",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeInput(),
     )
     description = forms.CharField(label="What happened", widget=forms.Textarea(attrs={"rows": 6}))
     immediate_action = forms.CharField(
@@ -162,7 +162,7 @@ class TransitionForm(forms.Form):
 class ActionForm(forms.Form):
     description = forms.CharField(label="What will be done", widget=forms.Textarea(attrs={"rows": 2}))
     owner = MentorChoiceField(queryset=Person.objects.none(), required=False, label="Who does it")
-    due_on = forms.DateField(label="Due by", widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(label="Due by", widget=DateInput())
 
     def __init__(self, *args, user, partner, **kwargs):
         super().__init__(*args, **kwargs)

@@ -34,9 +34,9 @@ from supervision.models import (
 from supervision.people import services
 from supervision.people.listing import NOT_ON_PATHWAY, people_matching
 from supervision.people.rules import activation_unmet_for, partner_today
-from web.forms import show_domain_error
+from web.forms import DateInput, show_domain_error
 from web.partners import partner_page
-from web.today.coordinator import url_or_none
+from web.today.links import url_or_none
 
 PAGE_SIZE = 50
 SHOWN = 20
@@ -111,16 +111,6 @@ def show_refusal(form, error, *, fields=None):
 
 
 # --- forms --------------------------------------------------------------------------
-
-
-class DateInput(forms.DateInput):
-    """The browser's date picker, which shows a value only in ISO form: en-GB's own format (02/12/2026) would
-    leave it empty, and a form saved again would clear a date already recorded."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class PeopleFilterForm(forms.Form):

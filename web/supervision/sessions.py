@@ -35,7 +35,7 @@ from supervision.models import (
 )
 from supervision.sessions import recurrence, services
 from supervision.sessions.rules import Clash
-from web.forms import show_domain_error
+from web.forms import ISO_DATETIME, DateInput, DateTimeInput, show_domain_error
 from web.partners import partner_page
 
 Session = SupervisionSession
@@ -44,7 +44,7 @@ Group = SupervisionGroup
 CALENDAR_LIMIT = 500
 GROUPS_PER_PAGE = 25
 ACTION_ROWS = 3
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+DATETIME_FORMAT = ISO_DATETIME
 # Domain fields that these forms show under another name.
 SESSION_FIELDS = {"attendees": "starts_at", "rrule": "repeat", "ends": None, "kind": "kind", "scope": "scope"}
 
@@ -60,19 +60,8 @@ def in_partner_time_zone(view):
     return wrapper
 
 
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format=DATETIME_FORMAT, **kwargs)
-
-
 def _datetime_field(label, **kwargs):
     return forms.DateTimeField(label=label, widget=DateTimeInput(), input_formats=[DATETIME_FORMAT], **kwargs)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 def _people(request, here):
@@ -234,7 +223,7 @@ class ScheduleForm(forms.Form):
     location = forms.CharField(label="Place or meeting link", max_length=300, required=False)
     repeat = forms.ChoiceField(label="Repeat", choices=REPEAT_CHOICES, required=False)
     until = forms.DateField(
-        label="Repeat until", required=False, widget=DateInput, help_text="The date of the last session."
+        label="Repeat until", required=False, widget=DateInput(), help_text="The date of the last session."
     )
     count = forms.IntegerField(
         label="Or: number of sessions",
@@ -456,7 +445,7 @@ class RecordForm(forms.Form):
                 label=f"Action {index}: who does it", choices=owners, required=False
             )
             self.fields[f"action_{index}_due_on"] = forms.DateField(
-                label=f"Action {index}: due by", required=False, widget=DateInput
+                label=f"Action {index}: due by", required=False, widget=DateInput()
             )
 
     def attendance_fields(self):
@@ -689,7 +678,7 @@ def group_new(request, here):
 class MemberForm(forms.Form):
     person = forms.ModelChoiceField(label="Person", queryset=Person.objects.none(), empty_label="Choose a person")
     opted_in_on = forms.DateField(
-        label="Date on their signed opt-in", widget=DateInput, help_text="Joining a peer group is voluntary."
+        label="Date on their signed opt-in", widget=DateInput(), help_text="Joining a peer group is voluntary."
     )
 
     def __init__(self, *args, people, **kwargs):

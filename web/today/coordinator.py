@@ -6,7 +6,7 @@ one of a thousand: lists stop at SHOWN items and say how many more there are.
 
 from datetime import timedelta
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from franchise.models import Licence
@@ -14,16 +14,9 @@ from franchise.querysets import with_current_acknowledgement
 from supervision.models import BoundaryIncident, Person, SupervisionSession
 from supervision.people.rules import activation_unmet_for, partner_today
 from supervision.sessions.compliance import State, compliance_visible_to, supervision_compliance
+from web.today.links import url_or_none
 
 SHOWN = 10
-
-
-def url_or_none(name, *args):
-    """The URL of a page another area may not have built yet: None until its route exists."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
 
 
 def _bounded(queryset):

@@ -1,4 +1,5 @@
-"""Links to pages that other areas may not have yet: a URL when the name resolves, else None (no link shown)."""
+"""Links from a home to the pages where its items are resolved: a URL when the route exists, else None (the item
+is shown without a link rather than failing the whole home)."""
 
 from django.urls import NoReverseMatch, reverse
 
