@@ -1,6 +1,10 @@
 """Signing in and out of the pages, choosing a new password, and finding one's partner."""
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -153,3 +157,40 @@ def test_a_suspended_partners_member_still_reaches_the_home(client, db):
     client.force_login(user)
 
     assert client.get(f"/{partner.slug}/").status_code == 200
+
+
+@pytest.mark.slow
+def test_in_production_the_session_and_csrf_cookies_are_secure_lax_and_hidden_from_scripts(tmp_path):
+    # Production is DEBUG off; the settings are read at start-up, so they are read from a fresh process.
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "TANDEM_VAR_DIR": str(tmp_path),
+        "SECRET_KEY": "a-test-only-secret-key-that-is-long-enough-for-the-check-0123456789",
+        "ALLOWED_HOSTS": "tandem.example.org",
+        "TANDEM_SITE_URL": "https://tandem.example.org",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    names = [
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SESSION_COOKIE_HTTPONLY",
+        "SESSION_COOKIE_SAMESITE",
+        "CSRF_COOKIE_SAMESITE",
+    ]
+    script = f"import django; django.setup(); from django.conf import settings; print([getattr(settings, n) for n in {names!r}])"
+
+    result = subprocess.run(  # noqa: S603 - our own settings module
+        [sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str([True, True, True, "Lax", "Lax"])
+
+
+def test_signing_in_sets_a_session_cookie_scripts_cannot_read_and_other_sites_do_not_send(client, coordinator):
+    response = sign_in(client, "coord@example.org")
+
+    cookie = response.cookies["sessionid"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
