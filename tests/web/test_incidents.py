@@ -376,3 +376,12 @@ def test_an_action_of_another_incident_is_not_found(page_for, coordinator, partn
     assert response.status_code == 404
     elsewhere.refresh_from_db()
     assert elsewhere.done_at is None
+
+
+def test_marking_done_without_saying_which_action_is_a_400_that_says_so(page_for, coordinator, partner):
+    incident = incident_of(partner, under_review=True)
+
+    response = page_for(coordinator).post(reverse("incident-action-done", args=["northside", incident.pk]), {})
+
+    assert response.status_code == 400
+    assert "Say which action is done." in response.content.decode()

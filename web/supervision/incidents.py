@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -439,7 +439,8 @@ def incident_action_done(request, here, incident_id):
         return _post_only()
     form = ActionDoneForm(request.POST)
     if not form.is_valid():
-        raise Http404("No such action.")
+        # Only a hand-made request lacks the button's action id: say what was missing rather than "not found".
+        return render(request, "400.html", {"reason": "Say which action is done."}, status=400)
     action = get_object_or_404(
         IncidentAction.objects.visible_to(request.user).filter(incident=incident), pk=form.cleaned_data["action"]
     )
