@@ -170,6 +170,15 @@ class PolicyAcknowledgementQuerySet(TenantQuerySet):
     reader_roles = (COORDINATOR,)
 
 
+def own_acknowledgement(person, version):
+    """`person`'s own acknowledgement of `version`, or None: what a member is shown of their own reading, outside
+    the coordinators-only visibility of acknowledgements (as the API's effective policy tells its caller)."""
+    if person is None or version is None:
+        return None
+    acknowledgement = apps.get_model("franchise", "PolicyAcknowledgement")
+    return acknowledgement.objects.filter(policy_version=version, person=person).first()
+
+
 def with_current_acknowledgement(people, at=None):
     """Annotate a Person queryset with `acknowledged_current_policy`: has the person acknowledged
     the policy version in force for their partner (at `at`, now when None)? One query, any partners."""

@@ -2,6 +2,7 @@
 will look for it."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from core.errors import DomainError, RuleNotMet
 
@@ -38,3 +39,22 @@ def show_domain_error(form, error: DomainError, *, fields=None):
         return
     field = fields.get(error.field, error.field)
     form.add_error(field if field in form.fields else None, error.message)
+
+
+def show_validation_error(form, error: ValidationError):
+    """A service's ValidationError ({field: [messages]}) next to the form's fields, the rest above the form."""
+    if not hasattr(error, "error_dict"):
+        for message in error.messages:
+            form.add_error(None, message)
+        return
+    for field, field_errors in error.message_dict.items():
+        for message in field_errors:
+            form.add_error(field if field in form.fields else None, message)
+
+
+def show_refusal(form, error, *, fields=None):
+    """Either kind of refusal a service raises (a domain error, or a model's ValidationError) shown on `form`."""
+    if isinstance(error, ValidationError):
+        show_validation_error(form, error)
+    else:
+        show_domain_error(form, error, fields=fields)

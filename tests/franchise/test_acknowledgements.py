@@ -4,6 +4,7 @@ from core.errors import Invalid, NotFound, NotPermitted
 from franchise import rules, services
 from franchise.models import PolicyAcknowledgement, PolicyVersion
 from franchise.querysets import (
+    own_acknowledgement,
     people_acknowledged_current_version,
     people_not_acknowledged_current_version,
     with_current_acknowledgement,
@@ -136,3 +137,14 @@ def test_acknowledgement_querysets_are_set_based_across_partners(partner, other_
     assert flags == {done.pk: True, stale.pk: False, pending.pk: False}
     assert list(people_acknowledged_current_version(partner)) == [done]
     assert list(people_not_acknowledged_current_version(partner)) == [pending]
+
+
+def test_a_person_is_shown_their_own_acknowledgement_of_a_version_and_no_other(partner):
+    old, current = PolicyVersionFactory(partner=partner), PolicyVersionFactory(partner=partner)
+    person, other = PersonFactory(partner=partner), PersonFactory(partner=partner)
+    mine = PolicyAcknowledgementFactory(partner=partner, person=person, policy_version=old)
+    PolicyAcknowledgementFactory(partner=partner, person=other, policy_version=current)
+
+    assert own_acknowledgement(person, old) == mine
+    assert own_acknowledgement(person, current) is None
+    assert own_acknowledgement(None, current) is None and own_acknowledgement(person, None) is None

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import DomainError, Invalid, NotPermitted
 from core.tenancy import COORDINATOR, MENTOR, SUPERVISOR, TRAINER
 from franchise import services
-from franchise.models import BaselinePolicy, BoundaryRule, PolicyAcknowledgement, PolicyOverride, PolicyVersion
+from franchise.models import BaselinePolicy, BoundaryRule, PolicyOverride, PolicyVersion
 from franchise.policy import compare_with_baseline, effective_policy
 from franchise.policy_fields import BOOL, DIRECTIONS, GROUPS, LICENSOR_ONLY, OVERRIDABLE, POLICY_FIELDS, show_value
-from franchise.querysets import people_not_acknowledged_current_version
+from franchise.querysets import own_acknowledgement, people_not_acknowledged_current_version
 from supervision.models import Person
 from web.forms import show_domain_error
 from web.partners import partner_page
@@ -46,9 +46,7 @@ def _policy_context(request, here):
     version = current.version
     settings_rows = compare_with_baseline(current, BaselinePolicy.load().values())
     me = Person.objects.visible_to(request.user).filter(partner=partner, user=request.user).first()
-    my_acknowledgement = None
-    if me is not None and version is not None:
-        my_acknowledgement = PolicyAcknowledgement.objects.filter(policy_version=version, person=me).first()
+    my_acknowledgement = own_acknowledgement(me, version)
     context = {
         "nav": "policy",
         "version": version,

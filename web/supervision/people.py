@@ -34,7 +34,7 @@ from supervision.models import (
 from supervision.people import services
 from supervision.people.listing import NOT_ON_PATHWAY, people_matching
 from supervision.people.rules import activation_unmet_for, partner_today
-from web.forms import DateInput, show_domain_error
+from web.forms import DateInput, show_refusal
 from web.partners import partner_page
 from web.today.links import url_or_none
 
@@ -90,24 +90,6 @@ YES_NO = [("", "Either"), ("yes", "Yes"), ("no", "No")]
 
 def status_words(status):
     return STATUS_WORDS.get(status, status)
-
-
-def show_validation_error(form, error: ValidationError):
-    """A service's ValidationError ({field: [messages]}) next to the form's fields, the rest above the form."""
-    if not hasattr(error, "error_dict"):
-        for message in error.messages:
-            form.add_error(None, message)
-        return
-    for field, field_errors in error.message_dict.items():
-        for message in field_errors:
-            form.add_error(field if field in form.fields else None, message)
-
-
-def show_refusal(form, error, *, fields=None):
-    if isinstance(error, ValidationError):
-        show_validation_error(form, error)
-    else:
-        show_domain_error(form, error, fields=fields)
 
 
 # --- forms --------------------------------------------------------------------------

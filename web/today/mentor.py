@@ -10,8 +10,8 @@ from datetime import timedelta
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from franchise.models import PolicyAcknowledgement
 from franchise.policy import effective_policy
+from franchise.querysets import own_acknowledgement
 from reminders.models import Reminder
 from supervision.models import BoundaryIncident, Person, SupervisionSession
 from supervision.sessions import agenda
@@ -46,15 +46,9 @@ def _reminders(user, partner, now):
 def _policy(person, partner, slug):
     policy = effective_policy(partner)
     version = policy.version
-    # As the API's effective policy tells the caller whether they acknowledged it: their own Person's row.
-    acknowledgement = (
-        PolicyAcknowledgement.objects.filter(policy_version=version, person=person).first()
-        if version is not None
-        else None
-    )
     return {
         "version": version,
-        "acknowledgement": acknowledgement,
+        "acknowledgement": own_acknowledgement(person, version),
         "boundary_rules": policy.boundary_rules,
         "shadowing_hours_required": policy.shadowing_hours_required,
         "acknowledge_url": url_or_none("policy-acknowledge", slug),
