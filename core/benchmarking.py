@@ -1,0 +1,71 @@
+"""Side-by-side timing for `make bench`: Tandem's figure beside the floor the database can do.
+
+A benchmark prints figures and asserts nothing. Each comparison runs Tandem's
+code and its floor in interleaved rounds (tandem, floor, tandem, floor, …), so
+that whatever else the machine is doing weighs on both alike, and reports the
+median of each and their ratio. The floors live in the benchmark commands,
+never in the product.
+"""
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Comparison:
+    what: str
+    tandem_seconds: float
+    floor_seconds: float
+    goal: float
+    rounds: int
+
+    @property
+    def ratio(self) -> float:
+        return self.tandem_seconds / self.floor_seconds if self.floor_seconds else float("inf")
+
+    @property
+    def met(self) -> bool:
+        return self.ratio <= self.goal
+
+    def row(self) -> str:
+        verdict = "ok" if self.met else "OVER"
+        return (
+            f"{self.what:<48} {_duration(self.tandem_seconds):>10} {_duration(self.floor_seconds):>10} "
+            f"{self.ratio:>6.2f}x  <= {self.goal:.2f}x {verdict}"
+        )
+
+
+HEADER = f"{'what':<48} {'tandem':>10} {'floor':>10} {'ratio':>7}  goal"
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def compare(
+    what: str,
+    tandem: Callable[[], object],
+    floor: Callable[[], object],
+    *,
+    goal: float,
+    rounds: int = 5,
+    setup: Callable[[], object] | None = None,
+) -> Comparison:
+    """Time `tandem` and `floor` alternately `rounds` times each; `setup` (untimed) runs before every call."""
+    tandem_times, floor_times = [], []
+    for _ in range(rounds):
+        for run, times in ((tandem, tandem_times), (floor, floor_times)):
+            if setup is not None:
+                setup()
+            started = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - started)
+    return Comparison(what, statistics.median(tandem_times), statistics.median(floor_times), goal, rounds)
+
+
+def print_table(write: Callable[[str], object], comparisons: list[Comparison]) -> None:
+    write(HEADER)
+    for comparison in comparisons:
+        write(comparison.row())
