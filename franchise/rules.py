@@ -8,6 +8,16 @@ from django.utils import timezone
 from core.errors import Unmet
 from franchise.models import Licence, PolicyAcknowledgement, PolicyVersion
 
+# A partner's pages live under `/<slug>/`; these first path segments are Tandem's own, so no partner may take
+# one (tests/web/test_credentials.py checks every top-level route is listed).
+RESERVED_SLUGS = frozenset(
+    {"admin", "api", "calendar", "healthz", "invite", "login", "logout", "password-reset", "static", "verify"}
+)
+
+
+def slug_is_reserved(slug):
+    return (slug or "").lower() in RESERVED_SLUGS
+
 
 def licence_in_force(partner, on_date=None, programme=None):
     """The partner holds an active licence on `on_date` (today when None), for `programme` when given."""

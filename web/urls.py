@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from web import accounts, home
+from web import accounts, credentials, home
 from web.franchise import policy
 from web.supervision import imports, incidents, me, people, sessions
 
@@ -15,6 +15,7 @@ partner_urls = [
     *incidents.urlpatterns,
     *policy.urlpatterns,
     *me.urlpatterns,
+    *credentials.urlpatterns,
 ]
 
 urlpatterns = [
@@ -30,5 +31,6 @@ urlpatterns = [
     ),
     path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("invite/<str:token>/", accounts.accept_invitation, name="accept-invitation"),
+    *credentials.public_urlpatterns,
     path("<slug:partner_slug>/", include(partner_urls)),
 ]

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from core.errors import Invalid, NotPermitted, RuleNotMet, Unmet
 from core.tenancy import COORDINATOR, access_for, forget_access, require_role
+from franchise import rules
 from franchise.models import Invitation, Membership, Partner, Role, User, normalise_email
 
 logger = logging.getLogger(__name__)
@@ -236,12 +237,20 @@ def remove_membership(*, by, membership):
     membership.delete()
 
 
+def _require_free_slug(slug, partner=None):
+    if rules.slug_is_reserved(slug):
+        raise Invalid(
+            f"The slug {slug!r} is one of Tandem's own addresses; choose another.", field="slug", code="slug_reserved"
+        )
+    if Partner.objects.filter(slug=slug).exclude(pk=getattr(partner, "pk", None)).exists():
+        raise Invalid(f"The slug {slug!r} is taken by another partner.", field="slug", code="slug_taken")
+
+
 @transaction.atomic
 def create_partner(*, by, name, slug, status=Partner.Status.ONBOARDING, time_zone="Europe/London"):
     if not access_for(by).is_licensor:
         raise NotPermitted("Only the licensing organisation may add partners.")
-    if Partner.objects.filter(slug=slug).exists():
-        raise Invalid(f"The slug {slug!r} is taken by another partner.", field="slug", code="slug_taken")
+    _require_free_slug(slug)
     return Partner.objects.create(name=name, slug=slug, status=status, time_zone=time_zone)
 
 
@@ -250,8 +259,8 @@ def update_partner(*, by, partner, **changes):
     if not access_for(by).is_licensor:
         raise NotPermitted("Only the licensing organisation may change partners.")
     slug = changes.get("slug")
-    if slug and Partner.objects.filter(slug=slug).exclude(pk=partner.pk).exists():
-        raise Invalid(f"The slug {slug!r} is taken by another partner.", field="slug", code="slug_taken")
+    if slug:
+        _require_free_slug(slug, partner)
     for name, value in changes.items():
         setattr(partner, name, value)
     partner.save()

@@ -44,5 +44,5 @@ def certificate_issued(reminder, certificate, now):
         "title": f"Your certificate for {programme.name}",
         "certificate": certificate,
         "programme": programme,
-        "verify_link": site_link(f"/api/v1/certificates/verify/{certificate.code}/"),
+        "verify_link": site_link(f"/verify/{certificate.code}/"),
     }

@@ -6,6 +6,8 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
+from franchise.models import Role
+from tests.factories import user_with_role
 from tests.training.factories import CertificateFactory, CourseFactory, EnrolmentFactory
 from tests.training.scenario import *  # noqa: F403
 from training.models import Certificate
@@ -81,11 +83,22 @@ def test_the_coordinators_and_trainers_print_the_certificate(request, client_for
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     page = response.content.decode()
-    assert certificate.holder_name in page and certificate.code in page and "@page" in page
+    assert certificate.holder_name in page and certificate.code in page and "training/certificate.css" in page
+    assert f'aria-label="QR code of https://tandem.test/verify/{certificate.code}/"' in page
 
 
-def test_the_learner_may_not_print_it(client_for, learner_user, certificate):
-    assert client_for(learner_user).get(f"{URL}{certificate.pk}/print/").status_code == 403
+def test_the_learner_prints_their_own_certificate(client_for, learner_user, certificate):
+    response = client_for(learner_user).get(f"{URL}{certificate.pk}/print/", HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 200 and certificate.code in response.content.decode()
+
+
+def test_a_learner_of_the_same_course_may_not_print_anothers(client_for, partner, certificate):
+    classmate_user = user_with_role(Role.MENTOR, partner, email="classmate@example.org", name="Cass Classmate")
+    classmate = person_for(classmate_user, partner)  # noqa: F405
+    EnrolmentFactory(partner=partner, course=certificate.enrolment.course, learner=classmate, passed=True)
+
+    assert client_for(classmate_user).get(f"{URL}{certificate.pk}/print/").status_code == 404
 
 
 def test_another_partner_cannot_print_it(client_for, other_coordinator, certificate):

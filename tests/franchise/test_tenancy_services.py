@@ -166,6 +166,17 @@ def test_only_the_licensor_adds_partners(coordinator, licensor):
     assert services.create_partner(by=licensor, name="X", slug="x").slug == "x"
 
 
+@pytest.mark.parametrize("slug", ["verify", "Login", "api"])
+def test_a_partner_may_not_take_an_address_of_tandems_own(licensor, partner, slug):
+    with pytest.raises(Invalid) as refused:
+        services.create_partner(by=licensor, name="Verify Trust", slug=slug)
+    assert (refused.value.field, refused.value.code) == ("slug", "slug_reserved")
+    with pytest.raises(Invalid):
+        services.update_partner(by=licensor, partner=partner, slug=slug)
+    partner.refresh_from_db()
+    assert partner.slug != slug
+
+
 def test_making_the_first_licensor_admin_creates_a_user_who_is_not_staff(db):
     user, created, added = services.make_licensor_admin(email=" First@Licensor.example ", password=PASSWORD, name="Fay")
     assert (created, added) == (True, True)

@@ -83,7 +83,7 @@ def test_a_new_certificate_is_announced_to_its_holder_with_its_verification_link
     programme = certificate.enrolment.course.programme
     assert message.to == ["learner@example.org"]
     assert message.subject == f"Your certificate for {programme.name}"
-    assert f"https://tandem.test/api/v1/certificates/verify/{certificate.code}/" in message.body
+    assert f"https://tandem.test/verify/{certificate.code}/" in message.body
     assert certificate.code in html(message)
 
 

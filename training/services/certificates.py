@@ -38,13 +38,17 @@ def revoke_certificate(*, by, certificate, reason):
 
 
 def verification_url(certificate):
-    """Where anyone can check the certificate: printed on it."""
-    return f"{settings.TANDEM_SITE_URL}/api/v1/certificates/verify/{certificate.code}/"
+    """Where anyone can check the certificate, a page for people: printed on it and in its QR code."""
+    return f"{settings.TANDEM_SITE_URL}/verify/{certificate.code}/"
 
 
 def require_certificate_printer(by, certificate):
-    """The learner's coordinators (and the licensor) and the course's trainers print certificates."""
+    """The holder, their coordinators and the course's trainers print certificates: the holder shows it to an
+    employer or a college, who check it by its code; the licensor revokes, it does not print."""
     if can_write(by, certificate.partner_id, (COORDINATOR,)):
+        return
+    learner = certificate.enrolment.learner
+    if learner.user_id is not None and learner.user_id == by.pk:
         return
     require_course_trainer(
         by, certificate.enrolment.course, "Only the learner's coordinators and trainers print the certificate."

@@ -15,6 +15,7 @@ from franchise.querysets import own_acknowledgement
 from reminders.models import Reminder
 from supervision.models import BoundaryIncident, Person, SupervisionSession
 from supervision.sessions import agenda
+from training.models import Certificate
 from web.today.links import url_or_none
 
 # Reminders shown: those due in the coming fortnight, and those sent in the last month.
@@ -54,6 +55,17 @@ def _policy(person, partner, slug):
         "acknowledge_url": url_or_none("policy-acknowledge", slug),
         "policy_url": url_or_none("policy", slug),
     }
+
+
+def _certificates(user, person, slug):
+    """The person's own certificates, each with the page that prints it and offers it as an Open Badge."""
+    certificates = (
+        Certificate.objects.visible_to(user)
+        .filter(enrolment__learner=person)
+        .select_related("enrolment__course__programme")
+        .order_by("-issued_on", "pk")
+    )
+    return [{"certificate": c, "url": url_or_none("certificate", slug, c.pk)} for c in certificates]
 
 
 def _session_item(session, partner, slug):
@@ -102,4 +114,5 @@ def context(request, here):
             for s in agenda.records_to_confirm(user, person)
         ],
         "reminders": _reminders(user, partner, now),
+        "certificates": _certificates(user, person, slug),
     }
