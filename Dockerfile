@@ -21,7 +21,7 @@ COPY . .
 # The code stays root-owned and read-only for the app user; var/ (Celery beat's
 # schedule file) is the one place it writes.
 RUN SECRET_KEY=collectstatic-only-not-a-real-key python manage.py collectstatic --noinput \
-    && rm -rf var && mkdir var && chown tandem:tandem var
+    && rm -rf var && mkdir -p var/keys && chown -R tandem:tandem var
 
 USER tandem
 EXPOSE 8000

@@ -14,15 +14,16 @@ from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer, StaticHTMLRenderer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from api.base import ScopedListDestroyViewSet, ScopedReadOnlyViewSet, ScopedViewSet
 from api.fields import VisibleRelatedField
 from api.schema import illegal_transition_response, unmet_response
 from api.throttles import CertificateVerifyThrottle
 from core.errors import Invalid, NotFound
-from franchise.models import Criterion, Programme, Unit
+from franchise.models import Criterion, Partner, Programme, Unit
 from supervision.models import Person
-from training import rules, services
+from training import badges, rules, services
 from training.models import (
     Certificate,
     Course,
@@ -463,6 +464,89 @@ class CertificateViewSet(ScopedReadOnlyViewSet):
         if certificate is None:
             raise NotFound("No certificate has this code.")
         return Response(PublicCertificateSerializer(certificate).data)
+
+    @extend_schema(
+        request=None,
+        responses={
+            (200, "application/json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="A signed Open Badges 3.0 OpenBadgeCredential."
+            ),
+            404: OpenApiResponse(description="No certificate has this code."),
+        },
+        auth=[],
+        summary="The certificate as a signed Open Badges 3.0 credential",
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path=r"verify/(?P<code>[A-Za-z0-9_-]{1,64})/badge",
+        url_name="badge",
+        permission_classes=[AllowAny],
+        authentication_classes=[],
+        throttle_classes=[CertificateVerifyThrottle],
+        throttle_scope="certificate_verify",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def badge(self, request, code=None):
+        """The certificate as an OpenBadgeCredential (W3C Verifiable Credential) signed by its issuing partner
+        (DataIntegrityProof, eddsa-jcs-2022), for the holder's wallet; a revoked one is still served, and its
+        `credentialStatus` list says it is revoked. The same rate per client as the verification."""
+        certificate = Certificate.objects.by_code(code)
+        if certificate is None:
+            raise NotFound("No certificate has this code.")
+        response = Response(badges.credential(certificate))
+        response["Content-Disposition"] = f'inline; filename="certificate-{certificate.issued_on.isoformat()}.json"'
+        return response
+
+
+class _PublicBadgeView(APIView):
+    """The public documents a verifier of a credential reads: no login, nothing beyond what the credentials say."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = []
+
+
+class BadgeIssuerView(_PublicBadgeView):
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT, 404: OpenApiResponse(description="No issuer has this address.")},
+        auth=[],
+        summary="An issuing partner's Open Badges profile, with the key that verifies its credentials",
+    )
+    def get(self, request, slug):
+        return Response(badges.issuer_profile(_issuing_partner(slug)))
+
+
+class BadgeRevocationListView(_PublicBadgeView):
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT, 404: OpenApiResponse(description="No issuer has this address.")},
+        auth=[],
+        summary="An issuing partner's 1EdTech revocation list: its revoked credentials, by id",
+    )
+    def get(self, request, slug):
+        return Response(badges.revocation_list(_issuing_partner(slug)))
+
+
+class BadgeAchievementView(_PublicBadgeView):
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT, 404: OpenApiResponse(description="No such achievement.")},
+        auth=[],
+        summary="A programme as an Open Badges achievement, aligned to its units and criteria",
+    )
+    def get(self, request, pk):
+        programme = Programme.objects.filter(pk=pk).first()
+        if programme is None:
+            raise NotFound("No such achievement.")
+        return Response(badges.achievement(programme))
+
+
+def _issuing_partner(slug):
+    """Only a partner that has issued a certificate is an issuer; any other slug answers as if it did not exist."""
+    partner = Partner.objects.filter(slug=slug).first()
+    if partner is None or not Certificate.objects.filter(partner=partner).exists():
+        raise NotFound("No issuer has this address.")
+    return partner
 
 
 # --- accreditations ---------------------------------------------------------------------------

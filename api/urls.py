@@ -65,5 +65,12 @@ urlpatterns = [
         sessions.SupervisionComplianceView.as_view(),
         name="compliance-supervision",
     ),
+    path("badges/issuers/<slug:slug>/", training.BadgeIssuerView.as_view(), name="badge-issuer"),
+    path(
+        "badges/issuers/<slug:slug>/revocations/",
+        training.BadgeRevocationListView.as_view(),
+        name="badge-revocations",
+    ),
+    path("badges/achievements/<uuid:pk>/", training.BadgeAchievementView.as_view(), name="badge-achievement"),
     *router.urls,
 ]

@@ -19,6 +19,10 @@ SECRET_KEY = env.string("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-produ
 ALLOWED_HOSTS = env.string_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.string_list("CSRF_TRUSTED_ORIGINS")
 TANDEM_SITE_URL = env.string("TANDEM_SITE_URL", "http://localhost:8000").rstrip("/")
+# The Ed25519 key that signs certificates as Open Badges (training/badges.py): base64 in the environment, or a file
+# that `manage.py create_badge_signing_key` (or the first credential served) writes. Never in the repository.
+TANDEM_BADGE_SIGNING_KEY = env.string("TANDEM_BADGE_SIGNING_KEY", "")
+TANDEM_BADGE_SIGNING_KEY_FILE = env.string("TANDEM_BADGE_SIGNING_KEY_FILE", str(VAR_DIR / "badge-signing-key.pem"))
 
 INSTALLED_APPS = [
     # Before the admin: the pages' registration/ templates (password reset) must win over the admin's of that name.

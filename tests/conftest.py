@@ -6,6 +6,7 @@ absent locally, and TANDEM_REQUIRE_SERVICES=1 (set by .ci/run) turns every such
 skip into a failure so that CI never passes by skipping.
 """
 
+import base64
 import os
 from contextlib import ExitStack
 
@@ -28,13 +29,19 @@ def _test_settings(django_test_environment):
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         TANDEM_SITE_URL="https://tandem.test",
+        # A key of the session's own: no test writes var/badge-signing-key.pem.
+        TANDEM_BADGE_SIGNING_KEY=base64.b64encode(os.urandom(32)).decode(),
         # Pages with {% static %} (the admin, /api/docs/) must render without a collectstatic manifest.
         STORAGES={
             **settings.STORAGES,
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         },
     ):
+        from training import badges
+
+        badges.signing_key.cache_clear()
         yield
+    badges.signing_key.cache_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from rest_framework.throttling import SimpleRateThrottle
 
 from franchise.login_guard import client_address
-from training import services
+from training import badges, services
 from training.models import Certificate
 from web.partners import partner_page
 
@@ -65,6 +65,7 @@ def certificate_page(request, here, certificate_id):
             "certificate": certificate,
             "verify_url": services.verification_url(certificate),
             "back_url": reverse("partner-home", args=[here.partner.slug]),
+            "badge_url": badges.badge_url(certificate),
         },
     )
 

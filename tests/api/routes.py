@@ -19,6 +19,7 @@ PUBLIC_ROUTE_PREFIXES = (
     "auth/token/",
     "invitations/accept/",
     "certificates/verify/",
+    "badges/",
 )
 
 _CALLABLE_METHODS = ("get", "post", "put", "patch", "delete")

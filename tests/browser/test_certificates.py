@@ -30,6 +30,9 @@ def test_a_learner_prints_her_certificate_on_one_a4_page_and_a_stranger_checks_i
     qr_address = f"https://tandem.test/verify/{certificate.code}/"
     expect(page.get_by_role("img", name=f"QR code of {qr_address}")).to_be_visible()
     expect(page.get_by_role("button", name="Print this certificate")).to_be_visible()
+    expect(page.get_by_role("link", name="Download as an Open Badge")).to_have_attribute(
+        "href", f"https://tandem.test/api/v1/certificates/verify/{certificate.code}/badge/"
+    )
     check_accessibility(page)
     screenshot(page, "certificate-desktop")
     pdf = page.pdf(format="A4", prefer_css_page_size=True, print_background=True)

@@ -107,6 +107,7 @@ def test_the_holder_their_coordinator_and_the_courses_trainers_open_the_certific
     assert verify_url in page
     assert f'role="img" aria-label="QR code of {verify_url}"><svg' in page
     assert "Print this certificate" in page
+    assert f'href="https://tandem.test/api/v1/certificates/verify/{certificate.code}/badge/" download' in page
 
 
 def test_a_classmate_and_another_partner_get_a_404(page_for, partner, certificate, other_partner, other_coordinator):
