@@ -10,6 +10,8 @@ AREAS = (
     ("calendar", "Calendar", "calendar", (COORDINATOR, SUPERVISOR)),
     ("groups", "Peer groups", "groups", (COORDINATOR,)),
     ("incidents", "Incidents", "incidents", (COORDINATOR, SUPERVISOR, MENTOR)),
+    ("trainers", "Trainers", "trainers", (COORDINATOR,)),
+    ("accreditation", "Accreditation", "my-accreditation", (TRAINER,)),
     ("policy", "Policy", "policy", (COORDINATOR, SUPERVISOR, TRAINER, MENTOR)),
 )
 

@@ -6,6 +6,7 @@ from django.urls import include, path
 from web import accounts, credentials, home
 from web.franchise import policy
 from web.supervision import imports, incidents, me, people, sessions
+from web.training import accreditations
 
 partner_urls = [
     path("", home.partner_home, name="partner-home"),
@@ -16,6 +17,7 @@ partner_urls = [
     *policy.urlpatterns,
     *me.urlpatterns,
     *credentials.urlpatterns,
+    *accreditations.urlpatterns,
 ]
 
 urlpatterns = [
