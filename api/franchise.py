@@ -2,6 +2,7 @@
 acknowledgements) and boundary rules. Views validate shapes and call franchise services."""
 
 from dataclasses import asdict
+from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
@@ -11,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.base import LicensorWrites, ScopedViewSet
+from api.base import LicensorWrites, ScopedReadOnlyViewSet, ScopedViewSet
 from api.fields import TargetPartnerField, VisibleRelatedField
 from api.pagination import Pagination
 from core.tenancy import COORDINATOR, require_role
@@ -22,6 +23,7 @@ from franchise.models import (
     Criterion,
     Licence,
     LicenceEvent,
+    LicenceFee,
     Membership,
     Partner,
     PolicyAcknowledgement,
@@ -93,13 +95,47 @@ class LicenceSerializer(serializers.ModelSerializer):
     partner = TargetPartnerField(queryset=Partner.objects.all())
     programme = VisibleRelatedField(queryset=Programme.objects.all())
 
+    one_off_fee = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False, help_text="Due on the first day."
+    )
+    annual_fee = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        required=False,
+        help_text="Due on the first day of each year of the term.",
+    )
+    currency = serializers.RegexField(
+        r"^[A-Za-z]{3}$", required=False, help_text="ISO 4217 code; the licensor's currency (GBP) when left out."
+    )
+
     class Meta:
         model = Licence
-        fields = ["id", "partner", "programme", "reference", "starts_on", "ends_on", "territory", "status"]
+        fields = [
+            "id",
+            "partner",
+            "programme",
+            "reference",
+            "starts_on",
+            "ends_on",
+            "territory",
+            "status",
+            "one_off_fee",
+            "annual_fee",
+            "currency",
+        ]
         read_only_fields = ["id", "status"]
         # Uniqueness and date order are the service's to check, with messages naming the clash.
         extra_kwargs = {"reference": {"validators": []}}
         validators = []
+
+
+class LicenceRenewSerializer(serializers.Serializer):
+    reference = serializers.CharField(
+        required=False,
+        max_length=60,
+        help_text="The next term's reference; the current one with -R1, -R2… if left out.",
+    )
 
 
 class LicenceActionSerializer(serializers.Serializer):
@@ -179,6 +215,78 @@ class LicenceViewSet(ScopedViewSet):
         """The licence's status history, oldest first."""
         licence = self.get_object()
         return Response(LicenceEventSerializer(licence.events.all(), many=True).data)
+
+    @extend_schema(request=LicenceRenewSerializer, responses={201: LicenceSerializer})
+    @action(detail=True, methods=["post"])
+    def renew(self, request, pk=None):
+        """Draft the next term: same partner, programme, territory and annual fee, as long as this one, from the
+        day after it ends (400 `renewal_drafted` when it exists). It is put in force with `activate`."""
+        licence = self.get_object()
+        body = LicenceRenewSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        renewal = services.renew_licence(by=request.user, licence=licence, **body.validated_data)
+        return Response(
+            LicenceSerializer(renewal, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
+        )
+
+
+# --- licence fees ---------------------------------------------------------------------------
+
+
+class LicenceFeeSerializer(serializers.ModelSerializer):
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=True, read_only=True)
+
+    class Meta:
+        model = LicenceFee
+        fields = ["id", "licence", "partner", "reference", "amount", "currency", "due_on", "status", "paid_on", "note"]
+        read_only_fields = fields
+
+
+class FeePaymentSerializer(serializers.Serializer):
+    paid_on = serializers.DateField()
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class FeeWaiverSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, help_text="Why the fee is waived.")
+
+
+class LicenceFeeFilter(filters.FilterSet):
+    due_before = filters.DateFilter(field_name="due_on", lookup_expr="lte")
+    due_after = filters.DateFilter(field_name="due_on", lookup_expr="gte")
+
+    class Meta:
+        model = LicenceFee
+        fields = ["partner", "licence", "status"]
+
+
+class LicenceFeeViewSet(ScopedReadOnlyViewSet):
+    """What partners owe under their licences, one record per instalment; the licensor records payments and
+    waivers, a partner's coordinators read their own. Tandem records; it takes no payments."""
+
+    queryset = LicenceFee.objects.all()
+    serializer_class = LicenceFeeSerializer
+    filterset_class = LicenceFeeFilter
+
+    @extend_schema(request=FeePaymentSerializer, responses=LicenceFeeSerializer)
+    @action(detail=True, methods=["post"])
+    def pay(self, request, pk=None):
+        """Record that the instalment was paid in full on `paid_on` (not in the future)."""
+        fee = self.get_object()
+        body = FeePaymentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        fee = services.pay_fee(by=request.user, fee=fee, **body.validated_data)
+        return Response(self.get_serializer(fee).data)
+
+    @extend_schema(request=FeeWaiverSerializer, responses=LicenceFeeSerializer)
+    @action(detail=True, methods=["post"])
+    def waive(self, request, pk=None):
+        """Let an instalment go, saying why."""
+        fee = self.get_object()
+        body = FeeWaiverSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        fee = services.waive_fee(by=request.user, fee=fee, note=body.validated_data["note"])
+        return Response(self.get_serializer(fee).data)
 
 
 # --- policy values: serializers built from the one table of fields -------------------------

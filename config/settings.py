@@ -21,6 +21,8 @@ CSRF_TRUSTED_ORIGINS = env.string_list("CSRF_TRUSTED_ORIGINS")
 TANDEM_SITE_URL = env.string("TANDEM_SITE_URL", "http://localhost:8000").rstrip("/")
 # The Ed25519 key that signs certificates as Open Badges (training/badges.py): base64 in the environment, or a file
 # that `manage.py create_badge_signing_key` (or the first credential served) writes. Never in the repository.
+# The licensor's currency for licence fees (ISO 4217).
+TANDEM_CURRENCY = env.string("TANDEM_CURRENCY", "GBP").upper()
 TANDEM_BADGE_SIGNING_KEY = env.string("TANDEM_BADGE_SIGNING_KEY", "")
 TANDEM_BADGE_SIGNING_KEY_FILE = env.string("TANDEM_BADGE_SIGNING_KEY_FILE", str(VAR_DIR / "badge-signing-key.pem"))
 
@@ -319,6 +321,10 @@ CELERY_BEAT_SCHEDULE = {
     "expire-licences": {
         "task": "franchise.tasks.expire_licences",
         "schedule": crontab(minute=5, hour="*/6"),
+    },
+    "mark-overdue-fees": {
+        "task": "franchise.tasks.mark_overdue_fees",
+        "schedule": crontab(minute=15, hour="*/6"),
     },
     "plan-reminders": {
         "task": "reminders.tasks.plan_reminders",

@@ -15,6 +15,7 @@ from franchise.models import (
     Invitation,
     Licence,
     LicenceEvent,
+    LicenceFee,
     Membership,
     Partner,
     PolicyAcknowledgement,
@@ -283,6 +284,14 @@ class LicenceAdmin(ReadOnlyAdmin):
     list_select_related = ["partner", "programme"]
     search_fields = ["reference", "partner__name"]
     inlines = [LicenceEventInline]
+
+
+@admin.register(LicenceFee)
+class LicenceFeeAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "partner", "amount", "currency", "due_on", "status", "paid_on"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["partner"]
+    search_fields = ["reference", "partner__name"]
 
 
 @admin.register(LicenceEvent)

@@ -1,4 +1,5 @@
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -15,6 +16,7 @@ from franchise.querysets import (
     BoundaryRuleQuerySet,
     CriterionQuerySet,
     LicenceEventQuerySet,
+    LicenceFeeQuerySet,
     LicenceQuerySet,
     MembershipQuerySet,
     PartnerQuerySet,
@@ -302,13 +304,26 @@ class Licence(TenantModel):
     territory = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # The fee schedule: amounts in `currency`, decimals (never floats). The one-off fee is due on the first day,
+    # the annual fee on the first day of each year of the term; the records are raised when the licence is
+    # put in force (franchise.services.fees).
+    one_off_fee = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    annual_fee = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    currency = models.CharField(max_length=3, default="GBP", help_text="ISO 4217 code, e.g. GBP.")
+    # The term this licence renews, when it was drafted as a renewal.
+    renews = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="renewal", editable=False
+    )
 
     objects = LicenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-starts_on", "reference"]
         constraints = [
-            models.CheckConstraint(name="licence_ends_after_start", condition=Q(ends_on__gte=models.F("starts_on")))
+            models.CheckConstraint(name="licence_ends_after_start", condition=Q(ends_on__gte=models.F("starts_on"))),
+            models.CheckConstraint(
+                name="licence_fees_not_negative", condition=Q(one_off_fee__gte=0) & Q(annual_fee__gte=0)
+            ),
         ]
         indexes = [models.Index(fields=["status", "ends_on"], name="licence_status_ends_on")]
 
@@ -344,6 +359,52 @@ class LicenceEvent(TenantModel):
 
     def __str__(self):
         return f"{self.licence}: {self.from_status} → {self.to_status}"
+
+
+class LicenceFee(TenantModel):
+    """One instalment a partner owes under a licence. Tandem records what is owed and paid; it takes no payments."""
+
+    class Kind(models.TextChoices):
+        ONE_OFF = "one_off", "One-off fee"
+        ANNUAL = "annual", "Annual fee"
+
+    class Status(models.TextChoices):
+        DUE = "due"
+        PAID = "paid"
+        OVERDUE = "overdue"
+        WAIVED = "waived"
+
+    OUTSTANDING = (Status.DUE, Status.OVERDUE)
+
+    licence = models.ForeignKey(Licence, on_delete=models.PROTECT, related_name="fees")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reference = models.CharField(max_length=80, unique=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    due_on = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DUE)
+    paid_on = models.DateField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = LicenceFeeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "reference"]
+        constraints = [
+            models.UniqueConstraint(fields=["licence", "kind", "due_on"], name="licence_fee_once_per_instalment"),
+            models.CheckConstraint(name="licence_fee_positive", condition=Q(amount__gt=0)),
+            models.CheckConstraint(
+                name="licence_fee_paid_on_when_paid",
+                condition=Q(status="paid", paid_on__isnull=False) | (~Q(status="paid") & Q(paid_on__isnull=True)),
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_on"], name="licence_fee_status_due")]
+
+    def __str__(self):
+        return f"{self.reference}: {self.amount} {self.currency} due {self.due_on.isoformat()} ({self.status})"
 
 
 # --- policy -------------------------------------------------------------------------

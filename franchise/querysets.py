@@ -85,6 +85,19 @@ class LicenceEventQuerySet(CoordinatorQuerySet):
     pass
 
 
+class LicenceFeeQuerySet(CoordinatorQuerySet):
+    """Fee records: the licensor and the partner's coordinators read them; the licensor records payments."""
+
+    def outstanding(self):
+        status = apps.get_model("franchise", "LicenceFee").Status
+        return self.filter(status__in=(status.DUE, status.OVERDUE))
+
+    def past_due(self, today=None):
+        """Due fees whose date has passed: the daily task marks them overdue."""
+        status = apps.get_model("franchise", "LicenceFee").Status
+        return self.filter(status=status.DUE, due_on__lt=today or timezone.localdate())
+
+
 class PolicyOverrideQuerySet(CoordinatorQuerySet):
     pass
 

@@ -16,3 +16,12 @@ def expire_licences():
     if expired:
         logger.info("Expired %d licence(s) past their end date", expired)
     return expired
+
+
+@shared_task(name="franchise.tasks.mark_overdue_fees")
+def mark_overdue_fees():
+    """Licence fees past their due date and unpaid become overdue. Running it twice changes nothing twice."""
+    marked = services.mark_overdue_fees()
+    if marked:
+        logger.info("Marked %d licence fee(s) overdue", marked)
+    return marked

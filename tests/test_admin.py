@@ -56,6 +56,7 @@ SHOWN_TEXT = {
     "franchise.Criterion.text",
     "franchise.BoundaryRule.description",
     "franchise.LicenceEvent.note",
+    "franchise.LicenceFee.note",  # a payment or waiver reference, not about a person
     "training.AccreditationEvent.note",
     "reminders.Reminder.last_error",
 }

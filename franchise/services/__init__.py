@@ -25,6 +25,7 @@ from franchise.services.boundary_rules import (
     retire_boundary_rule,
     update_boundary_rule,
 )
+from franchise.services.fees import instalments, mark_overdue_fees, pay_fee, raise_fees, waive_fee
 from franchise.services.licences import (
     LICENCE_EDITABLE,
     activate_licence,
@@ -35,6 +36,7 @@ from franchise.services.licences import (
     licence_clash,
     partner_has_active_licence,
     reinstate_licence,
+    renew_licence,
     suspend_licence,
     terminate_licence,
     transition_licence,
@@ -76,6 +78,12 @@ __all__ = [
     "reinstate_licence",
     "terminate_licence",
     "expire_licences",
+    "renew_licence",
+    "instalments",
+    "raise_fees",
+    "pay_fee",
+    "waive_fee",
+    "mark_overdue_fees",
     "write_policy_version",
     "ensure_policy_version",
     "update_baseline",

@@ -1,11 +1,17 @@
 """Franchise use cases for licences: issuing and changing them, their lifecycle and expiry."""
 
+from datetime import timedelta
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from core.errors import IllegalTransition, Invalid
 from franchise.models import Licence, LicenceEvent
 from franchise.services._common import _lock_partner, _require_licensor
+from franchise.services.fees import fee_schedule_locked, raise_fees
 from franchise.services.policy import ensure_policy_version
 
 
@@ -69,11 +75,25 @@ def _check_no_overlap(licence):
 
 
 @transaction.atomic
-def create_licence(*, by, partner, programme, reference, starts_on, ends_on, territory=""):
-    """A draft licence; it takes effect when activated."""
+def create_licence(
+    *,
+    by,
+    partner,
+    programme,
+    reference,
+    starts_on,
+    ends_on,
+    territory="",
+    one_off_fee=Decimal("0"),
+    annual_fee=Decimal("0"),
+    currency=None,
+    renews=None,
+):
+    """A draft licence; it takes effect when activated, and its fee records are raised then."""
     _require_licensor(by, "Only the licensing organisation may issue licences.")
     _check_dates(starts_on, ends_on)
     _check_reference(reference)
+    _check_fees(one_off_fee, annual_fee)
     return Licence.objects.create(
         partner=partner,
         programme=programme,
@@ -82,10 +102,21 @@ def create_licence(*, by, partner, programme, reference, starts_on, ends_on, ter
         ends_on=ends_on,
         territory=territory,
         status=Licence.Status.DRAFT,
+        one_off_fee=one_off_fee,
+        annual_fee=annual_fee,
+        currency=(currency or settings.TANDEM_CURRENCY).upper(),
+        renews=renews,
     )
 
 
-LICENCE_EDITABLE = ("reference", "starts_on", "ends_on", "territory")
+def _check_fees(one_off_fee, annual_fee):
+    for name, amount in (("one_off_fee", one_off_fee), ("annual_fee", annual_fee)):
+        if amount < 0:
+            raise Invalid("A fee is zero or more.", field=name, code="fee_negative")
+
+
+LICENCE_EDITABLE = ("reference", "starts_on", "ends_on", "territory", "one_off_fee", "annual_fee", "currency")
+FEE_SCHEDULE = ("one_off_fee", "annual_fee", "currency")
 
 
 @transaction.atomic
@@ -105,9 +136,19 @@ def update_licence(*, by, licence, **changes):
             f"An {licence.status} licence is kept as a record and cannot change; issue a new licence instead.",
             code="licence_closed",
         )
+    schedule = {name for name in FEE_SCHEDULE if name in changes and changes[name] != getattr(licence, name)}
+    if schedule and fee_schedule_locked(licence):
+        raise Invalid(
+            "The fee schedule of a licence in force stays as agreed: its fee records are raised. Waive a fee, "
+            "or agree the new amounts in the next term.",
+            field=sorted(schedule)[0],
+            code="fee_schedule_locked",
+        )
     for name, value in changes.items():
         setattr(licence, name, value)
+    licence.currency = licence.currency.upper()
     _check_dates(licence.starts_on, licence.ends_on)
+    _check_fees(licence.one_off_fee, licence.annual_fee)
     if "reference" in changes:
         _check_reference(licence.reference, exclude=licence)
     if licence.status == Licence.Status.ACTIVE:
@@ -152,7 +193,46 @@ def transition_licence(*, by, licence, action, note=""):
     if to == Licence.Status.ACTIVE:
         # A licensed partner works under a numbered policy its people can acknowledge.
         ensure_policy_version(licence.partner, by=by)
+        raise_fees(licence)
     return licence
+
+
+@transaction.atomic
+def renew_licence(*, by, licence, reference=None, note=""):
+    """Draft the next term of an active (or suspended) licence: same partner, programme, territory and fees,
+    as long as this one, from the day after it ends. It is put in force like any licence (activate)."""
+    _require_licensor(by, "Only the licensing organisation renews licences.")
+    _lock_partner(licence.partner_id)
+    licence = Licence.objects.select_for_update().get(pk=licence.pk)
+    if licence.status not in (Licence.Status.ACTIVE, Licence.Status.SUSPENDED):
+        raise Invalid(f"A {licence.status} licence is not renewed; issue a new licence.", code="not_renewable")
+    if Licence.objects.filter(renews=licence).exists():
+        raise Invalid("This licence's next term is drafted already.", code="renewal_drafted")
+    starts_on = licence.ends_on + timedelta(days=1)
+    term = relativedelta(licence.ends_on + timedelta(days=1), licence.starts_on)
+    ends_on = starts_on + term - timedelta(days=1)
+    return create_licence(
+        by=by,
+        partner=licence.partner,
+        programme=licence.programme,
+        reference=reference or _next_reference(licence),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        territory=licence.territory,
+        one_off_fee=Decimal("0"),
+        annual_fee=licence.annual_fee,
+        currency=licence.currency,
+        renews=licence,
+    )
+
+
+def _next_reference(licence):
+    """LIC-7 renews as LIC-7-R1, LIC-7-R1 as LIC-7-R2: the chain stays readable."""
+    stem, _, number = licence.reference.rpartition("-R")
+    base, following = (stem, int(number) + 1) if stem and number.isdigit() else (licence.reference, 1)
+    while Licence.objects.filter(reference=f"{base}-R{following}").exists():
+        following += 1
+    return f"{base}-R{following}"
 
 
 def activate_licence(*, by, licence, note=""):

@@ -10,7 +10,19 @@ from tests.factories import user_with_role
 from tests.franchise.factories import LicenceFactory, ProgrammeFactory
 
 URL = "/api/v1/licences/"
-FIELDS = {"id", "partner", "programme", "reference", "starts_on", "ends_on", "territory", "status"}
+FIELDS = {
+    "id",
+    "partner",
+    "programme",
+    "reference",
+    "starts_on",
+    "ends_on",
+    "territory",
+    "status",
+    "one_off_fee",
+    "annual_fee",
+    "currency",
+}
 
 
 def today():

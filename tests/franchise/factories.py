@@ -5,6 +5,7 @@ so the tenant-isolation walker can make one in any partner.
 """
 
 from datetime import timedelta
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
@@ -15,6 +16,7 @@ from franchise.models import (
     Criterion,
     Licence,
     LicenceEvent,
+    LicenceFee,
     PolicyAcknowledgement,
     PolicyOverride,
     PolicyVersion,
@@ -115,6 +117,27 @@ class LicenceFactory(factory.django.DjangoModelFactory):
             starts_on=factory.LazyFunction(lambda: _today() - timedelta(days=365)),
             ends_on=factory.LazyFunction(lambda: _today() - timedelta(days=1)),
         )
+
+
+class LicenceFeeFactory(factory.django.DjangoModelFactory):
+    """An annual instalment of 1,200.00 GBP due in two weeks. Traits: overdue (due a week ago), paid."""
+
+    class Meta:
+        model = LicenceFee
+
+    partner = factory.SubFactory(PartnerFactory)
+    licence = factory.SubFactory(LicenceFactory, partner=factory.SelfAttribute("..partner"))
+    kind = LicenceFee.Kind.ANNUAL
+    reference = factory.Sequence(lambda n: f"FEE-{n:05d}")
+    amount = Decimal("1200.00")
+    currency = "GBP"
+    due_on = factory.LazyFunction(lambda: _today() + timedelta(days=14))
+
+    class Params:
+        overdue = factory.Trait(
+            status=LicenceFee.Status.OVERDUE, due_on=factory.LazyFunction(lambda: _today() - timedelta(days=7))
+        )
+        paid = factory.Trait(status=LicenceFee.Status.PAID, paid_on=factory.LazyFunction(_today))
 
 
 class LicenceEventFactory(factory.django.DjangoModelFactory):
