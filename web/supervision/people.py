@@ -308,7 +308,7 @@ def _checklist(request, here, person, unmet, policy):
     items = [
         {
             "met": "not_trained" not in by_code,
-            "label": "Trained: passed the course or prior learning recognised",
+            "label": "Trained: finished the course or prior learning recognised",
             "how": "Enrol them on a course, or record the date prior learning was recognised.",
             "url": records_url,
         },
