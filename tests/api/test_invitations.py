@@ -48,7 +48,7 @@ def test_a_coordinator_invites_a_mentor_and_the_email_carries_the_link(send, cli
 
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "partner", "email", "role", "created_at", "expires_at", "accepted_at"}
+    assert set(body) == {"id", "partner", "email", "role", "person", "created_at", "expires_at", "accepted_at"}
     assert (body["partner"], body["email"], body["role"]) == (str(partner.pk), "nia@example.org", "mentor")
     assert mail.outbox[0].to == ["nia@example.org"]
     assert partner.name in mail.outbox[0].body
@@ -363,3 +363,37 @@ def test_a_partner_member_accepting_the_licensor_role_is_400_and_nothing_is_writ
     assert [item["code"] for item in response.json()["unmet"]] == ["partner_member_cannot_be_licensor"]
     assert Invitation.objects.get().accepted_at is None
     assert not Membership.objects.filter(role=Role.LICENSOR_ADMIN).exists()
+
+
+# --- an invitation for a person on file -------------------------------------------------------
+
+
+def test_a_coordinator_invites_a_person_on_file_and_accepting_links_that_person(send, client_for, coordinator, partner):
+    from supervision.models import Person
+    from tests.supervision.factories import PersonFactory
+
+    PersonFactory(partner=partner, email="rae@example.org", name="Rae Elder")
+    person = PersonFactory(partner=partner, email="Rae@Example.org", name="Rae Younger")
+
+    response = send(client_for(coordinator), partner=str(partner.pk), role="mentor", person=str(person.pk))
+
+    assert response.status_code == 201
+    assert (response.json()["person"], response.json()["email"]) == (str(person.pk), "rae@example.org")
+    assert _accept(_token_from_email(), name="Rae Younger").status_code == 201
+    person.refresh_from_db()
+    assert person.user.email == "rae@example.org"
+    assert Person.objects.filter(partner=partner).count() == 2
+
+
+def test_inviting_a_person_of_another_partner_is_400_on_person_and_nothing_is_written(
+    send, client_for, coordinator, partner, other_partner
+):
+    from tests.supervision.factories import PersonFactory
+
+    foreign = PersonFactory(partner=other_partner, email="far@example.org")
+
+    response = send(client_for(coordinator), partner=str(partner.pk), role="mentor", person=str(foreign.pk))
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["person"]
+    assert not Invitation.objects.exists() and not mail.outbox

@@ -565,7 +565,7 @@ def person_invite(request, here, person_id):
     elif form.is_valid():
         try:
             franchise_services.invite(
-                by=request.user, partner=here.partner, email=person.email, role=form.cleaned_data["role"]
+                by=request.user, partner=here.partner, email="", role=form.cleaned_data["role"], person=person
             )
         except (DomainError, ValidationError) as error:
             show_refusal(form, error)
