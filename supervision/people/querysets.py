@@ -70,6 +70,20 @@ class PersonQuerySet(TenantQuerySet):
             )
         )
 
+    def expected_to_acknowledge_policy(self):
+        """Who reads and acknowledges each new policy version of their partner: mentors (anyone on the pathway
+        who has not exited — an applicant acknowledges before activation too) and the partner's supervisors and
+        trainers. The reminder of a new version and the coordinator's "not yet acknowledged" both ask this."""
+        membership = apps.get_model("franchise", "Membership")
+        status = apps.get_model("supervision", "Person").Status
+        staff = Exists(
+            membership.objects.filter(
+                user_id=OuterRef("user_id"), partner_id=OuterRef("partner_id"), role__in=(SUPERVISOR, TRAINER)
+            )
+        )
+        on_pathway = Q(mentor_status__isnull=False) & ~Q(mentor_status=status.EXITED)
+        return self.filter(on_pathway | staff)
+
     def awaiting_activation(self):
         """On the way to becoming active: in training or shadowing (a coordinator's "what is still missing")."""
         status = apps.get_model("supervision", "Person").Status
