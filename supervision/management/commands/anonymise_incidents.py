@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand
 from django.db.models import Count
 
 from supervision.incidents.services import anonymise_incidents, due_for_anonymisation
-from supervision.people.retention import anonymise_exited_people, exited_people_due_for_anonymisation
 from supervision.models import IncidentAccess, IncidentAction, IncidentDiscussion, IncidentTransition
+from supervision.people.retention import anonymise_exited_people, exited_people_due_for_anonymisation
 
 
 class Command(BaseCommand):
