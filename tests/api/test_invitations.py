@@ -1,6 +1,7 @@
 """Invitations over HTTP: who may invite whom, the emailed link, and accepting it once."""
 
 import re
+import uuid
 from datetime import timedelta
 from urllib.parse import urlparse
 
@@ -397,3 +398,25 @@ def test_inviting_a_person_of_another_partner_is_400_on_person_and_nothing_is_wr
     assert response.status_code == 400
     assert list(response.json()) == ["person"]
     assert not Invitation.objects.exists() and not mail.outbox
+
+
+def test_a_login_whose_person_was_recorded_later_acknowledges_on_that_person(send, client_for, coordinator, partner):
+    from franchise.models import PolicyAcknowledgement
+    from supervision.models import Person
+    from tests.franchise.factories import PolicyVersionFactory
+
+    PolicyVersionFactory(partner=partner)
+    send(client_for(coordinator), partner=str(partner.pk), email="kai@example.org", role="mentor")
+    assert _accept(_token_from_email(), name="Kai").status_code == 201
+    recorded = client_for(coordinator).post(
+        "/api/v1/people/", {"partner": str(partner.pk), "name": "Kai Mentor", "email": "KAI@example.org"}
+    )
+    assert recorded.status_code == 201
+    user = User.objects.get(email="kai@example.org")
+
+    response = client_for(user).post(f"/api/v1/partners/{partner.pk}/policy/acknowledge/", {})
+
+    assert response.status_code in (200, 201)
+    person_id = uuid.UUID(recorded.json()["id"])
+    assert list(Person.objects.filter(partner=partner).values_list("pk", "user")) == [(person_id, user.pk)]
+    assert PolicyAcknowledgement.objects.get().person_id == person_id
