@@ -13,11 +13,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.base import LicensorWrites, ScopedListDestroyViewSet, ScopedViewSet
-from api.fields import TargetPartnerField
+from api.fields import TargetPartnerField, VisibleRelatedField
 from api.throttles import FailedLoginThrottle, InvitationPasswordThrottle
 from core.errors import Invalid
 from franchise import services, tokens, two_factor
 from franchise.models import Invitation, Membership, Partner, Role
+from supervision.models import Person
 
 # --- auth and me ----------------------------------------------------------------
 
@@ -187,11 +188,19 @@ class InvitationSerializer(serializers.ModelSerializer):
         help_text="The partner the person joins; null with the licensor_admin role.",
     )
     role = serializers.ChoiceField(choices=Role.choices)
+    person = VisibleRelatedField(
+        queryset=Person.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="The person of the partner the invitation is for (no login yet): it goes to their address, and "
+        "accepting it gives their profile the login. `email` may then be left out.",
+    )
 
     class Meta:
         model = Invitation
-        fields = ["id", "partner", "email", "role", "created_at", "expires_at", "accepted_at"]
+        fields = ["id", "partner", "email", "role", "person", "created_at", "expires_at", "accepted_at"]
         read_only_fields = ["id", "created_at", "expires_at", "accepted_at"]
+        extra_kwargs = {"email": {"required": False, "allow_blank": True}}
 
 
 class AcceptInvitationSerializer(serializers.Serializer):
@@ -214,7 +223,11 @@ class InvitationViewSet(ScopedViewSet):
     def perform_create(self, serializer):
         data = serializer.validated_data
         serializer.instance, _ = services.invite(
-            by=self.request.user, partner=data.get("partner"), email=data["email"], role=data["role"]
+            by=self.request.user,
+            partner=data.get("partner"),
+            email=data.get("email", ""),
+            role=data["role"],
+            person=data.get("person"),
         )
 
     def perform_destroy(self, instance):

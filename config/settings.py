@@ -339,6 +339,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reminders.tasks.plan_expiry_reminders",
         "schedule": crontab(minute=15, hour=6),
     },
+    # Retention: closed incidents and the notes about people who left, once past the retention period.
+    "anonymise-past-retention": {
+        "task": "supervision.tasks.anonymise_past_retention",
+        "schedule": crontab(minute=45, hour=2),
+    },
 }
 # A dispatcher's claim on a reminder lasts this long; a crashed sender's reminders
 # are retried after it. Longer than the sweep tasks' hard time limit (270 s).

@@ -169,6 +169,14 @@ class Invitation(models.Model):
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    person = models.ForeignKey(
+        "supervision.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations",
+        help_text="The person the invitation was sent for: their profile gets the login once it is accepted.",
+    )
 
     objects = CoordinatorQuerySet.as_manager()
 

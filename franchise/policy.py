@@ -263,3 +263,26 @@ def compare_with_baseline(current, baseline_values):
             )
         )
     return rows
+
+
+def version_changes(version, previous):
+    """What a policy version changed since `previous` (None for a partner's first version), in the words a
+    reader acknowledging it needs: ({"rules_added": [rule titles], "rules_changed": [..], "rules_removed": [..],
+    "values_changed": [(field label, before, after)]}). Pure: reads the two versions' frozen snapshots."""
+    before_rules = {rule["code"]: rule for rule in (previous.boundary_rules if previous else [])}
+    after_rules = {rule["code"]: rule for rule in version.boundary_rules}
+    before_values = previous.values if previous else {}
+    return {
+        "rules_added": [after_rules[code]["title"] for code in after_rules if code not in before_rules],
+        "rules_changed": [
+            after_rules[code]["title"]
+            for code in after_rules
+            if code in before_rules and before_rules[code] != after_rules[code]
+        ],
+        "rules_removed": [before_rules[code]["title"] for code in before_rules if code not in after_rules],
+        "values_changed": [
+            (BY_NAME[name].label if name in BY_NAME else name, before_values[name], value)
+            for name, value in version.values.items()
+            if previous is not None and name in before_values and before_values[name] != value
+        ],
+    }

@@ -216,8 +216,9 @@ def people_acknowledged_current_version(partner, at=None):
 
 
 def people_not_acknowledged_current_version(partner, at=None):
-    """The partner's people who have not (yet) acknowledged the policy version in force."""
+    """The partner's people expected to acknowledge the policy (mentors, supervisors, trainers) who have not
+    (yet) acknowledged the version in force."""
     person = apps.get_model("supervision", "Person")
-    return with_current_acknowledgement(person.objects.filter(partner=partner), at=at).filter(
-        acknowledged_current_policy=False
-    )
+    return with_current_acknowledgement(
+        person.objects.filter(partner=partner).expected_to_acknowledge_policy(), at=at
+    ).filter(acknowledged_current_policy=False)

@@ -144,7 +144,7 @@ class Enrolment(TenantModel):
                 condition=~Q(status="passed") | Q(verified_at__isnull=False, track="qualification"),
             ),
         ]
-        # `trained` (supervision) asks "has this person a passed enrolment?" for many people at once.
+        # `trained` (supervision) asks "has this person finished a course?" for many people at once.
         indexes = [models.Index(fields=["learner", "status"], name="enrolment_learner_status")]
 
     def __str__(self):

@@ -18,7 +18,7 @@ from django.utils import timezone
 from core.tenancy import COORDINATOR, TenantQuerySet, own_person_q
 
 __all__ = [
-    "passed_enrolment_exists",
+    "finished_course_exists",
     "CourseQuerySet",
     "CourseSessionQuerySet",
     "EnrolmentQuerySet",
@@ -38,14 +38,20 @@ def _model(name):
     return apps.get_model("training", name)
 
 
-def passed_enrolment_exists(person_ref="pk"):
-    """An Exists expression: the person at `person_ref` (an OuterRef path) has a passed enrolment.
+def finished_course_exists(person_ref="pk"):
+    """An Exists expression: the person at `person_ref` (an OuterRef path) has finished the course — a passed
+    qualification enrolment, or a completed non-accredited one.
 
     This is what makes a person `trained` (supervision's mentor activation and
-    peer-group majority); one subquery for any number of people.
+    peer-group majority): learners study with or without the qualification and
+    both are trained; only the certificate needs the qualification. One
+    subquery for any number of people.
     """
     enrolment = _model("Enrolment")
-    return Exists(enrolment.objects.filter(learner=OuterRef(person_ref), status=enrolment.Status.PASSED))
+    finished = Q(status=enrolment.Status.PASSED) | Q(
+        status=enrolment.Status.COMPLETED, track=enrolment.Track.NON_ACCREDITED
+    )
+    return Exists(enrolment.objects.filter(finished, learner=OuterRef(person_ref)))
 
 
 def teaches(access, user, course_ref):
@@ -199,8 +205,9 @@ class CPDRecordQuerySet(_TrainingQuerySet):
         return own_person_q(access, user, "person")
 
 
-def people_with_passed_enrolment(queryset=None):
-    """Persons (of `queryset`, all when None) who have passed a course: the `trained` people."""
+def people_who_finished_a_course(queryset=None):
+    """Persons (of `queryset`, all when None) who have finished a course (passed, or completed without the
+    qualification): the `trained` people."""
     person = apps.get_model("supervision", "Person")
     queryset = person.objects.all() if queryset is None else queryset
-    return queryset.filter(passed_enrolment_exists())
+    return queryset.filter(finished_course_exists())

@@ -34,7 +34,8 @@ class PersonSerializer(serializers.ModelSerializer):
     )
     shadowing_hours = serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True)
     trained = serializers.BooleanField(
-        read_only=True, help_text="A passed enrolment, or prior learning recognised (prior_learning_on)."
+        read_only=True,
+        help_text="A passed enrolment, a completed non-accredited one, or prior learning recognised (prior_learning_on).",
     )
     calendar_url = serializers.SerializerMethodField(
         help_text="The secret iCalendar feed of the person's sessions: shown to the person and their coordinators."
@@ -90,7 +91,9 @@ class NewPersonSerializer(PersonSerializer):
 class PersonFilter(filters.FilterSet):
     # Bounded like the name itself: an icontains is a LIKE, and SQLite refuses a very long pattern with a 500.
     name = filters.CharFilter(lookup_expr="icontains", max_length=200, help_text="Part of the name.")
-    trained = filters.BooleanFilter(help_text="Passed the course or had prior learning recognised.")
+    trained = filters.BooleanFilter(
+        help_text="Finished the course (passed, or completed without the qualification) or had prior learning recognised."
+    )
     user = filters.UUIDFilter(field_name="user_id")
     mentor_status = filters.MultipleChoiceFilter(choices=MentorStatus.choices)
     on_pathway = filters.BooleanFilter(

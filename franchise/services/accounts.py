@@ -94,13 +94,39 @@ def check_separation_of_duties(*, email, role):
         )
 
 
+def _invited_person(*, partner, person, email):
+    """The address an invitation sent for `person` goes to: the one on their page, which the login is made with.
+
+    The person must be of the partner invited to and have no login yet. Raises Invalid otherwise.
+    """
+    if person.partner_id != partner.pk:
+        raise Invalid("This person does not belong to the partner invited to.", field="person")
+    if person.user_id is not None:
+        raise Invalid(f"{person.name} already has a login.", field="person", code="person_has_login")
+    if not person.email:
+        raise Invalid(f"Record an email address for {person.name} first.", field="person", code="person_has_no_email")
+    if email and normalise_email(email) != normalise_email(person.email):
+        raise Invalid(
+            f"An invitation for {person.name} goes to the address on their page, {person.email}.", field="email"
+        )
+    return person.email
+
+
 @transaction.atomic
-def invite(*, by, partner, email, role):
+def invite(*, by, partner, email, role, person=None):
     """Invite `email` to take `role` in `partner` (None with the licensor admin role).
 
+    With `person` (a Person of `partner` without a login), the invitation is sent for them: to the address on
+    their page, and accepting it gives that person the login, even where others share the address.
     Returns (invitation, token); only a hash of the token is stored, so the
     emailed link is the only copy.
     """
+    if person is not None and role == Role.LICENSOR_ADMIN:
+        raise Invalid("A licensor admin is no partner's person; leave person empty.", field="person")
+    if person is not None and partner is not None:
+        # Permission before shape, as in check_invitation: the person's details are the partner's business.
+        require_role(by, partner, (COORDINATOR,), message="Only the partner's coordinators may invite people.")
+        email = _invited_person(partner=partner, person=person, email=email)
     email = check_invitation(by=by, partner=partner, email=email, role=role)
     # A new invitation replaces a pending one for the same role, so only the latest link works.
     Invitation.objects.filter(email=email, partner=partner, role=role, accepted_at__isnull=True).delete()
@@ -109,6 +135,7 @@ def invite(*, by, partner, email, role):
         partner=partner,
         email=email,
         role=role,
+        person=person,
         token_hash=_hash_token(token),
         invited_by=by,
         expires_at=timezone.now() + settings.TANDEM_INVITATION_VALID_FOR,
@@ -208,10 +235,10 @@ def accept_invitation(*, token, name, password):
         Invitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
         Membership.objects.get_or_create(user=user, partner=invitation.partner, role=invitation.role)
         if invitation.partner is not None:
-            # The invitation may have been sent from a person's page: their profile gets this login.
+            # The invitation may have been sent for a person: their profile gets this login.
             from supervision.people.services import link_invited_login
 
-            link_invited_login(partner=invitation.partner, user=user)
+            link_invited_login(partner=invitation.partner, user=user, person_id=invitation.person_id)
         forget_access(user)
     return user
 

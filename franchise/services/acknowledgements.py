@@ -11,9 +11,16 @@ from franchise.services.policy import ensure_policy_version
 
 
 def person_for_user(partner, user):
-    """The user's Person in `partner`, created from the user's name and email when there is none."""
+    """The user's Person in `partner`: their profile; else the one person of the partner on file with their
+    address and no login (recorded after the login was made), which gets the login; else a new one from the
+    user's name and email. Linking first keeps a member's acknowledgements on the profile their coordinator
+    sees, not on a second Person made on their first action."""
+    from supervision.people.services import link_login_by_email
+
     person_model = apps.get_model("supervision", "Person")
     person = person_model.objects.filter(partner=partner, user=user).first()
+    if person is None:
+        person = link_login_by_email(partner=partner, user=user)
     if person is None:
         person = person_model.objects.create(partner=partner, user=user, name=user.name or user.email, email=user.email)
     return person

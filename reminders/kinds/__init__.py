@@ -11,5 +11,6 @@ from reminders.kinds import (  # noqa: F401
     incidents,
     licences,
     pauses,
+    policy,
     sessions,
 )

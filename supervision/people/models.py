@@ -79,6 +79,13 @@ class Person(TenantModel):
     pause_reason = models.CharField(max_length=500, blank=True)
     pause_review_on = models.DateField(null=True, blank=True)
     calendar_secret = models.CharField(max_length=64, unique=True, default=new_calendar_secret, editable=False)
+    records_anonymised_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the notes about this person were anonymised, once they had left longer than the "
+        "retention period ago (supervision.people.retention).",
+    )
 
     objects = PersonQuerySet.as_manager()
 

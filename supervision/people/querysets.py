@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.tenancy import COORDINATOR, SUPERVISOR, TRAINER, TenantQuerySet
-from training.querysets import passed_enrolment_exists
+from training.querysets import finished_course_exists
 
 # Who reads a partner's people and shadowing: the staff who work with them.
 STAFF_ROLES = (COORDINATOR, SUPERVISOR, TRAINER)
@@ -31,7 +31,7 @@ class PersonQuerySet(TenantQuerySet):
     own_person_paths = ("",)
 
     def with_trained(self):
-        """Annotate `trained`: prior learning recognised, or a passed enrolment. One EXISTS, no Python loop."""
+        """Annotate `trained`: prior learning recognised, or a finished course (training.querysets). One EXISTS."""
         return self.annotate(trained=trained_expression())
 
     def with_shadowing_hours(self):
@@ -70,6 +70,20 @@ class PersonQuerySet(TenantQuerySet):
             )
         )
 
+    def expected_to_acknowledge_policy(self):
+        """Who reads and acknowledges each new policy version of their partner: mentors (anyone on the pathway
+        who has not exited — an applicant acknowledges before activation too) and the partner's supervisors and
+        trainers. The reminder of a new version and the coordinator's "not yet acknowledged" both ask this."""
+        membership = apps.get_model("franchise", "Membership")
+        status = apps.get_model("supervision", "Person").Status
+        staff = Exists(
+            membership.objects.filter(
+                user_id=OuterRef("user_id"), partner_id=OuterRef("partner_id"), role__in=(SUPERVISOR, TRAINER)
+            )
+        )
+        on_pathway = Q(mentor_status__isnull=False) & ~Q(mentor_status=status.EXITED)
+        return self.filter(on_pathway | staff)
+
     def awaiting_activation(self):
         """On the way to becoming active: in training or shadowing (a coordinator's "what is still missing")."""
         status = apps.get_model("supervision", "Person").Status
@@ -106,10 +120,10 @@ class MatchQuerySet(TenantQuerySet):
 
 def trained_expression(person_ref="pk"):
     """A boolean expression: the person at `person_ref` (a path from the queryset's model, "pk" on Person itself)
-    passed the course or had prior learning recognised. Other querysets use it too, e.g. a group's members:
+    finished the course (with or without the qualification) or had prior learning recognised. Other querysets use it too, e.g. a group's members:
     GroupMembership.objects.annotate(trained=trained_expression("person"))."""
     prefix = "" if person_ref == "pk" else f"{person_ref}__"
     return models.ExpressionWrapper(
-        Q(**{f"{prefix}prior_learning_on__isnull": False}) | passed_enrolment_exists(person_ref),
+        Q(**{f"{prefix}prior_learning_on__isnull": False}) | finished_course_exists(person_ref),
         output_field=models.BooleanField(),
     )

@@ -24,7 +24,7 @@ def partner_today(partner, at=None):
 
 
 # The words of activation's unmet requirements, shared by the one-person and the set-based check.
-_NOT_TRAINED = "{name} has neither passed the course nor had prior learning recognised."
+_NOT_TRAINED = "{name} has neither finished the course nor had prior learning recognised."
 _SHADOWING_SHORT = "{name} has shadowed {hours} hours; the policy asks for {required}."
 _NO_BACKGROUND_CHECK = "The policy asks for a background check; none is recorded for {name}."
 _NO_POLICY_VERSION = (
@@ -40,7 +40,8 @@ def _hours(value):
 def activation_unmet(person, at=None):
     """What stands between `person` and being an active mentor at `at` (now when None).
 
-    Checks, all at once: trained (a passed enrolment or recognised prior learning),
+    Checks, all at once: trained (a finished course — passed, or completed without the qualification — or
+    recognised prior learning),
     shadowing hours against the effective policy, a background check where the
     policy asks for one, acknowledgement of the policy version in force, and an
     active licence for the partner.

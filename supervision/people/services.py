@@ -172,15 +172,28 @@ def transition_person(*, by, person, to, reason="", review_on=None, at=None):
     return person
 
 
-def link_invited_login(*, partner, user):
+def link_invited_login(*, partner, user, person_id=None):
     """Link `user`, who has just accepted an invitation to `partner`, to the person it was sent for.
 
-    "Give this person a login" invites the address recorded on the person's page, so the person is the one of
-    the partner with that address and no login yet. Nothing is linked when the user already has a profile in
-    the partner or when several people share the address (a coordinator links them by hand then).
+    An invitation that names a person (sent from their page) links that person while they have no login. One
+    that names nobody links the person of the partner with the user's address (case-insensitive) and no login
+    yet. Nothing is linked when the user already has a profile in the partner or when several people share the
+    address and the invitation named none of them (a coordinator links them by hand then).
     """
     if Person.objects.filter(partner=partner, user=user).exists():
         return None
+    if person_id is not None:
+        named = Person.objects.select_for_update().filter(pk=person_id, partner=partner, user__isnull=True).first()
+        if named is not None:
+            named.user = user
+            named.save(update_fields=["user", "updated_at"])
+            return named
+    return link_login_by_email(partner=partner, user=user)
+
+
+def link_login_by_email(*, partner, user):
+    """Give `user` the one person of `partner` recorded with their address (case-insensitive) and no login;
+    None when there is none or several (which one is theirs is a coordinator's call)."""
     candidates = list(
         Person.objects.select_for_update().filter(partner=partner, user__isnull=True, email__iexact=user.email)[:2]
     )

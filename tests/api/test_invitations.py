@@ -1,6 +1,7 @@
 """Invitations over HTTP: who may invite whom, the emailed link, and accepting it once."""
 
 import re
+import uuid
 from datetime import timedelta
 from urllib.parse import urlparse
 
@@ -48,7 +49,7 @@ def test_a_coordinator_invites_a_mentor_and_the_email_carries_the_link(send, cli
 
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "partner", "email", "role", "created_at", "expires_at", "accepted_at"}
+    assert set(body) == {"id", "partner", "email", "role", "person", "created_at", "expires_at", "accepted_at"}
     assert (body["partner"], body["email"], body["role"]) == (str(partner.pk), "nia@example.org", "mentor")
     assert mail.outbox[0].to == ["nia@example.org"]
     assert partner.name in mail.outbox[0].body
@@ -363,3 +364,59 @@ def test_a_partner_member_accepting_the_licensor_role_is_400_and_nothing_is_writ
     assert [item["code"] for item in response.json()["unmet"]] == ["partner_member_cannot_be_licensor"]
     assert Invitation.objects.get().accepted_at is None
     assert not Membership.objects.filter(role=Role.LICENSOR_ADMIN).exists()
+
+
+# --- an invitation for a person on file -------------------------------------------------------
+
+
+def test_a_coordinator_invites_a_person_on_file_and_accepting_links_that_person(send, client_for, coordinator, partner):
+    from supervision.models import Person
+    from tests.supervision.factories import PersonFactory
+
+    PersonFactory(partner=partner, email="rae@example.org", name="Rae Elder")
+    person = PersonFactory(partner=partner, email="Rae@Example.org", name="Rae Younger")
+
+    response = send(client_for(coordinator), partner=str(partner.pk), role="mentor", person=str(person.pk))
+
+    assert response.status_code == 201
+    assert (response.json()["person"], response.json()["email"]) == (str(person.pk), "rae@example.org")
+    assert _accept(_token_from_email(), name="Rae Younger").status_code == 201
+    person.refresh_from_db()
+    assert person.user.email == "rae@example.org"
+    assert Person.objects.filter(partner=partner).count() == 2
+
+
+def test_inviting_a_person_of_another_partner_is_400_on_person_and_nothing_is_written(
+    send, client_for, coordinator, partner, other_partner
+):
+    from tests.supervision.factories import PersonFactory
+
+    foreign = PersonFactory(partner=other_partner, email="far@example.org")
+
+    response = send(client_for(coordinator), partner=str(partner.pk), role="mentor", person=str(foreign.pk))
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["person"]
+    assert not Invitation.objects.exists() and not mail.outbox
+
+
+def test_a_login_whose_person_was_recorded_later_acknowledges_on_that_person(send, client_for, coordinator, partner):
+    from franchise.models import PolicyAcknowledgement
+    from supervision.models import Person
+    from tests.franchise.factories import PolicyVersionFactory
+
+    PolicyVersionFactory(partner=partner)
+    send(client_for(coordinator), partner=str(partner.pk), email="kai@example.org", role="mentor")
+    assert _accept(_token_from_email(), name="Kai").status_code == 201
+    recorded = client_for(coordinator).post(
+        "/api/v1/people/", {"partner": str(partner.pk), "name": "Kai Mentor", "email": "KAI@example.org"}
+    )
+    assert recorded.status_code == 201
+    user = User.objects.get(email="kai@example.org")
+
+    response = client_for(user).post(f"/api/v1/partners/{partner.pk}/policy/acknowledge/", {})
+
+    assert response.status_code in (200, 201)
+    person_id = uuid.UUID(recorded.json()["id"])
+    assert list(Person.objects.filter(partner=partner).values_list("pk", "user")) == [(person_id, user.pk)]
+    assert PolicyAcknowledgement.objects.get().person_id == person_id

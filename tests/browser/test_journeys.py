@@ -126,7 +126,7 @@ def test_a_coordinator_imports_volunteers_and_takes_one_from_applicant_to_active
     look(page, "journey-pathway-3-all-but-the-policy")
 
     # The acknowledgement is the mentor's own: she gets a login and acknowledges on her phone.
-    page.get_by_role("button", name="Send the invitation").click()
+    page.get_by_role("button", name="Invite to Tandem").click()
     expect(page.get_by_text("An invitation is on its way to ada@example.org")).to_be_visible()
     look(page)
     (invitation,) = [message for message in mail.outbox if message.to == ["ada@example.org"]]

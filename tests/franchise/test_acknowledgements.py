@@ -129,7 +129,7 @@ def test_acknowledgement_querysets_are_set_based_across_partners(partner, other_
     old = PolicyVersionFactory(partner=other_partner)
     stale = PolicyAcknowledgementFactory(partner=other_partner, policy_version=old).person
     PolicyVersionFactory(partner=other_partner)
-    pending = PersonFactory(partner=partner)
+    pending = PersonFactory(partner=partner, applicant=True)
 
     with django_assert_num_queries(1):
         flags = {p.pk: p.acknowledged_current_policy for p in with_current_acknowledgement(Person.objects.all())}

@@ -14,9 +14,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from franchise.models import PolicyVersion
 from reminders import planner
 from reminders.models import Kind
-from tests.franchise.factories import LicenceFactory
+from tests.franchise.factories import LicenceFactory, PolicyVersionFactory
 from tests.supervision.factories import (
     BoundaryIncidentFactory,
     IncidentActionFactory,
@@ -39,6 +40,13 @@ def _overdue_mentor(partner):
     SupervisionSessionFactory(partner=partner, supervisee=mentor, held=True, starts_at=days_from_now(-45))
 
 
+def _mentor_to_acknowledge(partner):
+    # The partner's first version, in force from a minute before the pass, and one more mentor who has not read it.
+    if not PolicyVersion.objects.filter(partner=partner).exists():
+        PolicyVersionFactory(partner=partner, effective_from=timezone.now() - timedelta(minutes=1))
+    PersonFactory(partner=partner, active_mentor=True)
+
+
 def _soon(hours):
     return timezone.now() + timedelta(hours=hours)
 
@@ -55,6 +63,7 @@ SCENARIOS = {
     Kind.CERTIFICATE_ISSUED: lambda partner: CertificateFactory(partner=partner),
     Kind.SUPERVISION_OVERDUE: _overdue_mentor,
     Kind.SUPERVISION_OVERDUE_DIGEST: _overdue_mentor,
+    Kind.POLICY_ACKNOWLEDGEMENT: _mentor_to_acknowledge,
     Kind.PAUSE_REVIEW: lambda partner: PersonFactory(partner=partner, paused=True, pause_review_on=_today()),
     Kind.INCIDENT_CRITICAL: lambda partner: BoundaryIncidentFactory(partner=partner, critical=True),
     Kind.INCIDENT_REVIEW_DUE: lambda partner: BoundaryIncidentFactory(partner=partner),

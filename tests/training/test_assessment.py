@@ -13,7 +13,7 @@ from tests.franchise.factories import CriterionFactory
 from tests.training.factories import CriterionAssessmentFactory, EnrolmentFactory, TrainerAccreditationFactory
 from training import services
 from training.models import Certificate, CriterionAssessment, Enrolment
-from training.querysets import passed_enrolment_exists
+from training.querysets import finished_course_exists
 
 
 def criteria_of(enrolment):
@@ -112,7 +112,7 @@ def test_a_second_accredited_trainer_verifies_and_the_learner_passes_with_a_cert
         enrolment.learner.name,
     )
     assert certificate.issued_on == timezone.localdate()
-    assert Person.objects.filter(passed_enrolment_exists()).get() == enrolment.learner
+    assert Person.objects.filter(finished_course_exists()).get() == enrolment.learner
 
 
 def test_verification_lists_every_criterion_not_yet_met_and_changes_nothing(verifier_user, verifier, lead, enrolment):

@@ -15,7 +15,7 @@ from tests.training.factories import (
     TrainerAccreditationFactory,
 )
 from training.models import Certificate, Course, CPDRecord, Enrolment, TeachingRecord, TrainerAccreditation
-from training.querysets import passed_enrolment_exists, people_with_passed_enrolment
+from training.querysets import finished_course_exists, people_who_finished_a_course
 
 
 @pytest.fixture
@@ -95,13 +95,16 @@ def test_a_certificate_is_seen_by_its_holder_but_not_by_other_learners(learner_u
     assert not Certificate.objects.visible_to(classmate).exists()
 
 
-def test_a_person_is_trained_once_an_enrolment_of_theirs_has_passed(partner):
-    passed = EnrolmentFactory(partner=partner, passed=True).learner
-    EnrolmentFactory(partner=partner, non_accredited=True, status="completed")
+def test_a_person_is_trained_once_an_enrolment_of_theirs_has_passed_or_completed_without_the_qualification(partner):
+    passed = EnrolmentFactory(partner=partner, passed=True, learner__name="A Passed").learner
+    completed = EnrolmentFactory(
+        partner=partner, non_accredited=True, status="completed", learner__name="B Completed"
+    ).learner
     EnrolmentFactory(partner=partner, learner=passed)  # a second, unfinished enrolment changes nothing
+    EnrolmentFactory(partner=partner, non_accredited=True)  # still enrolled: not trained
 
-    trained = Person.objects.annotate(trained=passed_enrolment_exists()).filter(trained=True)
+    trained = Person.objects.annotate(trained=finished_course_exists()).filter(trained=True).order_by("name")
 
-    assert list(trained) == [passed]
-    assert list(people_with_passed_enrolment()) == [passed]
-    assert isinstance(passed_enrolment_exists(), Exists)
+    assert list(trained) == [passed, completed]
+    assert list(people_who_finished_a_course().order_by("name")) == [passed, completed]
+    assert isinstance(finished_course_exists(), Exists)

@@ -421,6 +421,23 @@ def test_an_invitation_from_the_page_links_the_login_to_the_person(
     assert person.user == user
 
 
+def test_inviting_from_the_page_names_the_person_and_links_them_even_when_another_shares_the_address(
+    page_for, coordinator, partner, django_capture_on_commit_callbacks
+):
+    PersonFactory(partner=partner, email="una@example.org", applicant=True, name="Una Elder")
+    person = PersonFactory(partner=partner, email="una@example.org", applicant=True, name="Una Younger")
+    page = html(page_for(coordinator).get(page_of(person)))
+    assert "Invite to Tandem" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = page_for(coordinator).post(f"{page_of(person)}invite/", {"role": "mentor"})
+    assert response.status_code == 302
+    assert Invitation.objects.get(partner=partner).person == person
+    token = mail.outbox[-1].body.split("/invite/")[1].split("/")[0]
+    user = franchise_services.accept_invitation(token=token, name="Una", password="a-long-and-unusual-passphrase")
+    person.refresh_from_db()
+    assert person.user == user
+
+
 def test_an_invitation_is_refused_for_someone_with_a_login(page_for, coordinator, partner):
     person = PersonFactory(partner=partner, with_user=True)
     assert page_for(coordinator).post(f"{page_of(person)}invite/", {"role": "mentor"}).status_code == 400

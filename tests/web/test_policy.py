@@ -77,7 +77,7 @@ def test_a_tightened_value_is_marked_in_words_beside_the_baseline(page_for, coor
 def test_the_coordinator_sees_who_has_not_acknowledged_and_the_mentor_does_not(
     page_for, coordinator, mentor_user, mentor, partner
 ):
-    PersonFactory(partner=partner, name="Nadia Notyet")
+    PersonFactory(partner=partner, name="Nadia Notyet", applicant=True)
 
     coordinator_page = page_for(coordinator).get(POLICY).content.decode()
     mentor_page = page_for(mentor_user).get(POLICY).content.decode()

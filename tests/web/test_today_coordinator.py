@@ -130,6 +130,37 @@ def test_unacknowledged_policy_is_counted(page_for, coordinator, partner):
     assert "<strong>1</strong> person has not acknowledged the policy in force" in html(response)
 
 
+def test_the_home_names_the_mentors_supervisors_and_trainers_who_have_not_acknowledged(page_for, coordinator, partner):
+    from franchise.models import Role
+    from tests.factories import user_with_role
+
+    PolicyVersionFactory(partner=partner)
+    PersonFactory(partner=partner, active_mentor=True, name="Mo Mentor")
+    supervisor = user_with_role(Role.SUPERVISOR, partner, email="sue@example.org")
+    sue = PersonFactory(partner=partner, user=supervisor, name="Sue Supervisor", mentor_status=None)
+    acknowledge(PersonFactory(partner=partner, active_mentor=True, name="Rea Read"))
+    PersonFactory(partner=partner, mentor_status=None, name="Lee Learner")  # studies, holds no role
+
+    response = page_for(coordinator).get(HOME)
+
+    unacknowledged = part_of(response)["unacknowledged"]
+    assert [item["name"] for item in unacknowledged["items"]] == ["Mo Mentor", "Sue Supervisor"]
+    assert unacknowledged["count"] == 2
+    assert f'<a href="/northside/people/{sue.pk}/">Sue Supervisor</a>' in html(response)
+
+
+def test_the_unacknowledged_list_stops_at_ten_and_says_how_many_more(page_for, coordinator, partner):
+    PolicyVersionFactory(partner=partner)
+    for n in range(12):
+        PersonFactory(partner=partner, active_mentor=True, name=f"Mentor {n:02d}")
+
+    response = page_for(coordinator).get(HOME)
+
+    unacknowledged = part_of(response)["unacknowledged"]
+    assert (len(unacknowledged["items"]), unacknowledged["more"], unacknowledged["count"]) == (10, 2, 12)
+    assert "and 2 more" in html(response)
+
+
 def test_the_licence_status_and_end_date_are_shown(page_for, coordinator, partner):
     licence = LicenceFactory(partner=partner, reference="LIC-NS-1")
     page = html(page_for(coordinator).get(HOME))
@@ -168,4 +199,5 @@ def test_the_home_runs_the_same_queries_for_a_small_and_a_large_partner(page_for
     a_busy_partner(partner, 14)
     part = part_of(client.get(HOME))
     assert part["incidents"]["more"] > 0 and part["awaiting_activation"]["more"] > 0
+    assert part["unacknowledged"]["more"] > 0
     assert _home_queries(client) == small

@@ -308,7 +308,7 @@ def _checklist(request, here, person, unmet, policy):
     items = [
         {
             "met": "not_trained" not in by_code,
-            "label": "Trained: passed the course or prior learning recognised",
+            "label": "Trained: finished the course or prior learning recognised",
             "how": "Enrol them on a course, or record the date prior learning was recognised.",
             "url": records_url,
         },
@@ -565,7 +565,7 @@ def person_invite(request, here, person_id):
     elif form.is_valid():
         try:
             franchise_services.invite(
-                by=request.user, partner=here.partner, email=person.email, role=form.cleaned_data["role"]
+                by=request.user, partner=here.partner, email="", role=form.cleaned_data["role"], person=person
             )
         except (DomainError, ValidationError) as error:
             show_refusal(form, error)

@@ -116,9 +116,17 @@ def _this_week(request, partner, slug, today):
 
 
 def _unacknowledged(request, partner, slug, now):
-    people = with_current_acknowledgement(Person.objects.visible_to(request.user).filter(partner=partner), at=now)
-    count = people.filter(acknowledged_current_policy=False).exclude(mentor_status=Person.Status.EXITED).count()
-    return {"count": count, "url": url_or_none("policy", slug)}
+    """Who is expected to acknowledge the policy in force (mentors, supervisors, trainers) and has not yet."""
+    people = with_current_acknowledgement(
+        Person.objects.visible_to(request.user).filter(partner=partner).expected_to_acknowledge_policy(), at=now
+    ).filter(acknowledged_current_policy=False)
+    shown, more = _bounded(people.order_by("name", "id").only("id", "name", "partner_id"))
+    return {
+        "items": [{"name": person.name, "url": _person_url(slug, person.pk)} for person in shown],
+        "more": more,
+        "count": len(shown) + more,
+        "url": url_or_none("policy", slug),
+    }
 
 
 def _licence(request, partner, today):

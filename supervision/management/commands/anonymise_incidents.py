@@ -5,18 +5,25 @@ from django.db.models import Count
 
 from supervision.incidents.services import anonymise_incidents, due_for_anonymisation
 from supervision.models import IncidentAccess, IncidentAction, IncidentDiscussion, IncidentTransition
+from supervision.people.retention import anonymise_exited_people, exited_people_due_for_anonymisation
 
 
 class Command(BaseCommand):
     help = (
         "Anonymise closed boundary incidents older than the retention period (incident_retention_years, "
-        "6 by default): descriptions replaced, people detached, figures kept. --dry-run prints what would change."
+        "6 by default): descriptions replaced, people detached, figures kept; and the notes about people who "
+        "exited longer ago than that period (1:1 session notes, actions, pathway reasons, shadowing notes). "
+        "Beat runs the same daily (supervision.tasks.anonymise_past_retention). --dry-run prints what would change."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Print what would change; change nothing.")
 
     def handle(self, *args, dry_run=False, **options):
+        self._incidents(dry_run)
+        self._people(dry_run)
+
+    def _incidents(self, dry_run):
         due = list(due_for_anonymisation())
         if not due:
             self.stdout.write("No closed incident is past its retention period.")
@@ -27,6 +34,26 @@ class Command(BaseCommand):
             return
         count = anonymise_incidents([incident.pk for incident in due])
         self.stdout.write(self.style.SUCCESS(f"Anonymised {count} incident(s)."))
+
+    def _people(self, dry_run):
+        due = list(exited_people_due_for_anonymisation())
+        if not due:
+            self.stdout.write("No one who left is past the retention period with records still to anonymise.")
+            return
+        if dry_run:
+            for person in due:
+                # The id and the dates only: the dry run's output is itself kept in logs.
+                self.stdout.write(
+                    f"Would anonymise the records of {person.pk} ({person.partner.slug}, exited "
+                    f"{person.exited_at.date().isoformat()}): 1:1 session notes and comments, their actions, "
+                    "incident discussions in their sessions, pathway reasons, shadowing notes"
+                )
+            self.stdout.write(
+                f"Dry run: the records of {len(due)} person(s) who left would be anonymised; nothing was changed."
+            )
+            return
+        count = anonymise_exited_people([person.pk for person in due])
+        self.stdout.write(self.style.SUCCESS(f"Anonymised the records of {count} person(s) who left."))
 
     def _describe(self, due):
         ids = [incident.pk for incident in due]

@@ -112,7 +112,7 @@ def test_an_enrolment_not_yet_passed_does_not_make_a_person_trained(partner):
     person = ready_to_activate(partner)
     _untrained(person)
     EnrolmentFactory(partner=partner, learner=person)
-    EnrolmentFactory(partner=partner, learner=person, non_accredited=True, status="completed")
+    EnrolmentFactory(partner=partner, learner=person, non_accredited=True)
 
     assert codes(activation_unmet(person)) == ["not_trained"]
 
