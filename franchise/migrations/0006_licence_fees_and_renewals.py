@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('franchise', '0004_hashed_tokens_two_factor_policy'),
+        ('franchise', '0005_invitation_person'),
     ]
 
     operations = [
