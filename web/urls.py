@@ -5,13 +5,14 @@ from django.urls import include, path
 
 from web import accounts, home
 from web.franchise import policy
-from web.supervision import imports, incidents, me, people, sessions
+from web.supervision import imports, incidents, me, people, sessions, toolkit
 
 partner_urls = [
     path("", home.partner_home, name="partner-home"),
     *people.urlpatterns,
     *imports.urlpatterns,
     *sessions.urlpatterns,
+    *toolkit.urlpatterns,
     *incidents.urlpatterns,
     *policy.urlpatterns,
     *me.urlpatterns,
