@@ -49,7 +49,7 @@ const setUpProcessTimer = (section) => {
   };
   const start = button("Start", false);
   const next = button("Next step", true);
-  const reset = button("Start again", true);
+  const reset = button("Back to step 1", true);
   controls.append(clock, status, buttons);
   section.appendChild(controls);
 
