@@ -55,6 +55,7 @@ CONFIDENTIAL = {
 SHOWN_TEXT = {
     "franchise.Criterion.text",
     "franchise.BoundaryRule.description",
+    "supervision.ToolkitProcess.purpose",
     "franchise.LicenceEvent.note",
     "training.AccreditationEvent.note",
     "reminders.Reminder.last_error",
