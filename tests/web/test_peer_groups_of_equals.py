@@ -323,3 +323,17 @@ def test_the_record_form_keeps_the_process_that_ran(page_for, partner, coordinat
     session.refresh_from_db()
     assert session.process == process
     assert session.toolkit_process == "Peer case review"
+
+
+def test_without_a_toolkit_the_process_is_named_in_words(page_for, partner, coordinator):
+    session = SupervisionSessionFactory(partner=partner, group_session=True, starts_at=days_from_now(-1, 18))
+    client = page_for(coordinator)
+
+    bare = _text(client.get(_url("session-record", partner, session.pk)))
+    ToolkitProcessFactory(partner=partner, name="Peer case review")
+    with_toolkit = _text(client.get(_url("session-record", partner, session.pk)))
+
+    assert 'name="process"' not in bare
+    assert "Toolkit process used" in bare
+    assert '<select name="process"' in with_toolkit
+    assert "Another process, by name" in with_toolkit

@@ -247,7 +247,10 @@ class ScheduleForm(forms.Form):
         self.fields["supervisor"].queryset = supervisors
         self.fields["supervisee"].queryset = supervisees
         self.fields["group"].queryset = groups
-        self.fields["process"].queryset = processes
+        if processes.exists():
+            self.fields["process"].queryset = processes
+        else:
+            del self.fields["process"]
 
     def clean(self):
         data = super().clean()
@@ -293,7 +296,7 @@ def session_new(request, here):
             "starts_at": data["starts_at"],
             "ends_at": data["ends_at"],
             "location": data["location"],
-            "process": data["process"],
+            "process": data.get("process"),
             **parties,
         }
         try:
@@ -495,7 +498,13 @@ class RecordForm(forms.Form):
     def __init__(self, *args, attendances, processes, **kwargs):
         super().__init__(*args, **kwargs)
         self.attendances = attendances
-        self.fields["process"].queryset = processes
+        if processes.exists():
+            self.fields["process"].queryset = processes
+        else:
+            # No toolkit yet: the process is named in words, as before the partner kept one.
+            del self.fields["process"]
+            self.fields["toolkit_process"].label = "Toolkit process used"
+            self.fields["toolkit_process"].help_text = "The process you followed, for example “Reflective cycle”."
         for row in attendances:
             self.fields[f"attendance_{row.person_id}"] = forms.ChoiceField(
                 label=row.person.name,
@@ -554,9 +563,9 @@ class RecordForm(forms.Form):
                 {"person": row.person_id, "attendance": data[f"attendance_{row.person_id}"]} for row in self.attendances
             ],
             "notes": data["notes"],
-            "process": data["process"],
+            "process": data.get("process"),
             # The name of a process from the toolkit is the process's own; a typed name is for another one.
-            "toolkit_process": None if data["process"] else data["toolkit_process"],
+            "toolkit_process": None if data.get("process") else data["toolkit_process"],
             "actions": [{**action, "owner": uuid.UUID(action["owner"])} for action in actions],
         }
 
