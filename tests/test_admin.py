@@ -55,6 +55,7 @@ CONFIDENTIAL = {
 SHOWN_TEXT = {
     "franchise.Criterion.text",
     "franchise.BoundaryRule.description",
+    "supervision.ToolkitProcess.purpose",
     "franchise.LicenceEvent.note",
     "franchise.LicenceFee.note",  # a payment or waiver reference, not about a person
     "training.AccreditationEvent.note",

@@ -33,9 +33,15 @@ PARTS = (
 
 @partner_page()
 def partner_home(request, here):
+    return render_home(request, here)
+
+
+def render_home(request, here, *, problem=None, status=200):
+    """The partner's home; `problem` ({"title", "messages"}) is a refusal of something asked from it (joining a
+    peer group), shown above the parts with the status of the refusal."""
     parts = [
         {"role": role, "template": f"web/today/{role}.html", **module.context(request, here)}
         for role, module in PARTS
         if role in here.roles
     ]
-    return render(request, "web/home/partner.html", {"parts": parts, "nav": "home"})
+    return render(request, "web/home/partner.html", {"parts": parts, "nav": "home", "problem": problem}, status=status)

@@ -9,6 +9,7 @@ AREAS = (
     ("people", "People", "people", (COORDINATOR, SUPERVISOR, TRAINER)),
     ("calendar", "Calendar", "calendar", (COORDINATOR, SUPERVISOR)),
     ("groups", "Peer groups", "groups", (COORDINATOR,)),
+    ("toolkit", "Toolkit", "toolkit", (COORDINATOR,)),
     ("incidents", "Incidents", "incidents", (COORDINATOR, SUPERVISOR, MENTOR)),
     ("trainers", "Trainers", "trainers", (COORDINATOR,)),
     ("accreditation", "Accreditation", "my-accreditation", (TRAINER,)),

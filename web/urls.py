@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from web import accounts, credentials, home
 from web.franchise import policy
-from web.supervision import imports, incidents, me, people, sessions
+from web.supervision import imports, incidents, me, people, sessions, toolkit
 from web.training import accreditations
 
 partner_urls = [
@@ -13,6 +13,7 @@ partner_urls = [
     *people.urlpatterns,
     *imports.urlpatterns,
     *sessions.urlpatterns,
+    *toolkit.urlpatterns,
     *incidents.urlpatterns,
     *policy.urlpatterns,
     *me.urlpatterns,

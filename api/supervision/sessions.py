@@ -1,4 +1,5 @@
-"""Peer groups, supervision sessions and series, agreed actions, compliance and calendar feeds over HTTP.
+"""Peer groups, the toolkit, supervision sessions and series, agreed actions, compliance and calendar feeds over
+HTTP.
 
 Views validate shapes and call supervision.sessions.services; the rules live
 there and in supervision.sessions.rules. People of another partner (members of
@@ -30,6 +31,7 @@ from core.errors import NotFound
 from core.tenancy import COORDINATOR, MENTOR, SUPERVISOR, access_for, feed_is_open
 from franchise.models import Partner
 from supervision.models import (
+    GroupInvitation,
     GroupMembership,
     Person,
     SessionAction,
@@ -37,12 +39,13 @@ from supervision.models import (
     SupervisionGroup,
     SupervisionSeries,
     SupervisionSession,
+    ToolkitProcess,
 )
 from supervision.sessions import calendar, compliance, services
 
 _UNMET = unmet_response(
     "Invalid input, or a rule of the owning partner's policy is not met (`unmet`: `group_too_small`, "
-    "`group_too_large`, `trained_majority`, …)."
+    "`group_too_large`, `trained_majority`, `not_equal_standing` naming the pair, …)."
 )
 _ILLEGAL = illegal_transition_response("Not allowed from the current status; `allowed` names the statuses that are.")
 _PERSON_ID = OpenApiParameter("person_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The member.")
@@ -90,8 +93,14 @@ class GroupMemberSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = GroupMembership
-        fields = ["person", "name", "opted_in_at", "consented"]
+        fields = ["person", "name", "opted_in_at", "opt_in", "consented"]
         read_only_fields = fields
+        extra_kwargs = {
+            "opt_in": {
+                "help_text": "`own`: they opted in themselves (an invitation accepted); `signed`: a "
+                "coordinator recorded their signed opt-in, `opted_in_at` being the date it was signed."
+            }
+        }
 
     def to_representation(self, membership):
         data = super().to_representation(membership)
@@ -106,8 +115,23 @@ class GroupMemberSerializer(serializers.ModelSerializer):
         return data
 
 
+class GroupInvitationSerializer(serializers.ModelSerializer):
+    person = serializers.UUIDField(source="person_id", read_only=True)
+    name = serializers.CharField(source="person.name", read_only=True)
+    invited_at = DateTimeField(source="created_at", read_only=True)
+
+    class Meta:
+        model = GroupInvitation
+        fields = ["person", "name", "invited_at"]
+        read_only_fields = fields
+
+
 class SupervisionGroupSerializer(serializers.ModelSerializer):
     members = GroupMemberSerializer(many=True, read_only=True, source="memberships")
+    invitations = serializers.SerializerMethodField(
+        help_text="Pending invitations: every one to the coordinators of the invited person's partner and the "
+        "licensor; to anyone else only their own."
+    )
     guest_partners = serializers.PrimaryKeyRelatedField(
         many=True,
         required=False,
@@ -127,6 +151,7 @@ class SupervisionGroupSerializer(serializers.ModelSerializer):
             "rrule",
             "guest_partners",
             "members",
+            "invitations",
             "calendar_url",
             "activated_at",
             "closed_at",
@@ -136,6 +161,23 @@ class SupervisionGroupSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.URI)
     def get_calendar_url(self, group):
         return group_calendar_url(group)
+
+    @extend_schema_field(GroupInvitationSerializer(many=True))
+    def get_invitations(self, group):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        access = access_for(user)
+        pending = getattr(group, "pending_invitations", None)
+        if pending is None:
+            pending = list(group.invitations.filter(status=GroupInvitation.Status.PENDING).select_related("person"))
+        shown = [
+            invitation
+            for invitation in pending
+            if access.is_licensor
+            or access.has_role(invitation.person.partner_id, (COORDINATOR,))
+            or invitation.person.user_id == getattr(user, "pk", None)
+        ]
+        return GroupInvitationSerializer(shown, many=True, context=self.context).data
 
     def to_representation(self, group):
         data = super().to_representation(group)
@@ -161,7 +203,13 @@ class AddMemberSerializer(serializers.Serializer):
     person = VisibleRelatedField(
         queryset=Person.objects.all(), help_text="One of your own partner's people (your consent as their partner)."
     )
-    opted_in_at = DateTimeField(required=False, help_text="When they opted in; now when left out.")
+    opted_in_at = DateTimeField(required=False, help_text="The date their signed opt-in was signed; now when left out.")
+
+
+class InviteSerializer(serializers.Serializer):
+    person = VisibleRelatedField(
+        queryset=Person.objects.all(), help_text="One of your own partner's people; they accept or decline."
+    )
 
 
 class SupervisionGroupFilter(filters.FilterSet):
@@ -179,11 +227,16 @@ def group_calendar_url(group):
 class SupervisionGroupViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, _WriteViewSet):
     """Peer-supervision groups. The owning partner's coordinators create, change, activate and close them.
 
-    Members are added by a coordinator of their own partner (that is the
-    partner's consent; for an external group each guest partner adds its own
-    people) and leave when they wish. An active group refuses a member change
-    that would break the size or trained-majority rule of the owning partner's
-    policy (400 with `unmet`).
+    Membership is voluntary. A coordinator of the person's own partner invites
+    them (`invite/`) and they accept (`join/`) or decline (`decline/`)
+    themselves, or the coordinator records their signed opt-in (`members/`);
+    either is that partner's consent (for an external group each guest partner
+    puts its own people forward). A member leaves when they wish (`leave/`).
+    Members have equal standing: a group holding a person and someone they
+    supervise one-to-one, or a coordinator of the owning partner, is refused
+    (400, `unmet` code `not_equal_standing` naming the pair), at activation and
+    at every new member; an active group also refuses a member change that
+    would break the size or trained-majority rule of the owning partner's policy.
     """
 
     queryset = SupervisionGroup.objects.with_members()
@@ -229,6 +282,53 @@ class SupervisionGroupViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, 
         services.add_member(by=request.user, group=group, **body.validated_data)
         return self._respond(group, status.HTTP_201_CREATED)
 
+    @extend_schema(
+        request=InviteSerializer,
+        responses={201: SupervisionGroupSerializer, 400: _UNMET},
+        description="A coordinator of the person's own partner invites them; they accept or decline themselves.",
+    )
+    @action(detail=True, methods=["post"])
+    def invite(self, request, pk=None):
+        group = self.get_object()
+        body = InviteSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        services.invite_member(by=request.user, group=group, person=body.validated_data["person"])
+        return self._respond(group, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={200: SupervisionGroupSerializer, 400: _UNMET},
+        description="The caller opts in themselves, accepting their invitation: their own Person becomes a member "
+        "(400 `not_invited` without an invitation; `not_equal_standing` as for any new member).",
+    )
+    @action(detail=True, methods=["post"])
+    def join(self, request, pk=None):
+        group = self.get_object()
+        services.join_group(by=request.user, group=group)
+        return self._respond(group)
+
+    # Declining and leaving answer 204: the caller may no longer see the group afterwards.
+    @extend_schema(
+        request=None,
+        responses={204: None, 400: _UNMET},
+        description="The caller declines their invitation to the group (400 `not_invited` without one).",
+    )
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        services.decline_invitation(by=request.user, group=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=None,
+        responses={204: None, 400: _UNMET},
+        description="The caller leaves the group (400 `not_member` if they are not in it). An active group "
+        "still keeps to its size and trained-majority rules.",
+    )
+    @action(detail=True, methods=["post"])
+    def leave(self, request, pk=None):
+        services.leave_group(by=request.user, group=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
     @extend_schema(request=None, responses={200: SupervisionGroupSerializer, 400: _UNMET}, parameters=[_PERSON_ID])
     @action(detail=True, methods=["delete"], url_path=r"members/(?P<person_id>[^/.]+)")
     def remove_member(self, request, pk=None, person_id=None):
@@ -266,6 +366,68 @@ class SupervisionGroupViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, 
     @action(detail=True, methods=["post"], url_path="calendar/regenerate")
     def regenerate_calendar(self, request, pk=None):
         return self._respond(services.regenerate_group_calendar(by=request.user, group=self.get_object()))
+
+
+# --- the toolkit ----------------------------------------------------------------------
+
+
+class ToolkitStepSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, help_text="What happens, e.g. “Silent reflection”.")
+    minutes = serializers.IntegerField(min_value=1, max_value=services.MAX_STEP_MINUTES)
+
+
+class ToolkitProcessSerializer(serializers.ModelSerializer):
+    partner = TargetPartnerField(queryset=Partner.objects.all(), help_text="The partner whose toolkit this is.")
+    steps = ToolkitStepSerializer(
+        many=True, allow_empty=False, max_length=services.MAX_STEPS, help_text="In the order the group follows."
+    )
+
+    class Meta:
+        model = ToolkitProcess
+        fields = ["id", "partner", "name", "purpose", "steps"]
+        # Names are checked (case-insensitively) by the service, which says which name is taken.
+        validators = []
+        extra_kwargs = {"purpose": {"required": False}}
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None:
+            fields["partner"].read_only = True
+        return fields
+
+
+class ToolkitProcessViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, _WriteViewSet):
+    """The partner's peer-supervision toolkit: named processes of timed steps that group sessions follow.
+
+    Every member of the partner reads it (facilitators rotate among members);
+    its coordinators write it. A process sessions have named cannot be deleted
+    (400 `process_in_use`), so that their records keep which process ran.
+    """
+
+    queryset = ToolkitProcess.objects.all()
+    serializer_class = ToolkitProcessSerializer
+    filterset_fields = ["partner"]
+    create_roles = (COORDINATOR,)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.create_process(
+            by=self.request.user,
+            partner=data["partner"],
+            name=data["name"],
+            purpose=data.get("purpose", ""),
+            steps=[dict(step) for step in data["steps"]],
+        )
+
+    def perform_update(self, serializer):
+        changes = dict(serializer.validated_data)
+        changes.pop("partner", None)
+        if "steps" in changes:
+            changes["steps"] = [dict(step) for step in changes["steps"]]
+        serializer.instance = services.update_process(by=self.request.user, process=serializer.instance, **changes)
+
+    def perform_destroy(self, instance):
+        services.delete_process(by=self.request.user, process=instance)
 
 
 # --- sessions -------------------------------------------------------------------------
@@ -310,6 +472,7 @@ class SupervisionSessionSerializer(serializers.ModelSerializer):
             "status",
             "sequence",
             "attendees",
+            "process",
             "toolkit_process",
             "notes",
             "recorded_at",
@@ -343,6 +506,21 @@ class SessionPartiesSerializer(serializers.Serializer):
     starts_at = DateTimeField()
     ends_at = DateTimeField()
     location = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    process = VisibleRelatedField(
+        queryset=ToolkitProcess.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The process of the partner's toolkit the session is to follow.",
+    )
+
+
+class ChooseProcessSerializer(serializers.Serializer):
+    process = VisibleRelatedField(
+        queryset=ToolkitProcess.objects.all(),
+        allow_null=True,
+        help_text="A process of the partner's toolkit; null: none.",
+    )
 
 
 class RescheduleSerializer(serializers.Serializer):
@@ -379,7 +557,14 @@ class RecordSerializer(serializers.Serializer):
         many=True, required=False, default=list, help_text="Invitees left out: present if held, absent if missed."
     )
     notes = serializers.CharField(required=False, allow_blank=True)
-    toolkit_process = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    process = VisibleRelatedField(
+        queryset=ToolkitProcess.objects.all(),
+        required=False,
+        help_text="The process of the partner's toolkit that ran; the record keeps it and its name.",
+    )
+    toolkit_process = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="A process outside the toolkit, by name."
+    )
     actions = ActionInputSerializer(many=True, required=False, default=list)
 
 
@@ -438,9 +623,23 @@ class SupervisionSessionViewSet(mixins.CreateModelMixin, _WriteViewSet):
     @action(detail=True, methods=["post"])
     def record(self, request, pk=None):
         session = self.get_object()
-        body = RecordSerializer(data=request.data)
+        body = RecordSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         session = services.record_session(by=request.user, session=session, **body.validated_data)
+        return self._respond(session)
+
+    @extend_schema(
+        request=ChooseProcessSerializer,
+        responses={200: SupervisionSessionSerializer},
+        description="Name the toolkit process a scheduled session is to follow: its facilitator (a group "
+        "session), its supervisor (a 1:1) or a coordinator.",
+    )
+    @action(detail=True, methods=["post"])
+    def process(self, request, pk=None):
+        session = self.get_object()
+        body = ChooseProcessSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        session = services.choose_process(by=request.user, session=session, process=body.validated_data["process"])
         return self._respond(session)
 
     @extend_schema(request=CancelSerializer, responses={200: SupervisionSessionSerializer, 409: _ILLEGAL})

@@ -11,6 +11,7 @@ from django.contrib import admin
 
 from franchise.admin import LookUpOnly, TandemModelAdmin, TandemTabularInline
 from supervision.models import (
+    GroupInvitation,
     GroupMembership,
     SessionAction,
     SessionAttendance,
@@ -18,12 +19,13 @@ from supervision.models import (
     SupervisionGroup,
     SupervisionSeries,
     SupervisionSession,
+    ToolkitProcess,
 )
 
 
 class MembershipInline(LookUpOnly, TandemTabularInline):
     model = GroupMembership
-    fields = ["person", "opted_in_at", "consented_at", "consented_by"]
+    fields = ["person", "opted_in_at", "opt_in", "consented_at", "consented_by"]
     extra = 0
 
 
@@ -39,9 +41,26 @@ class SupervisionGroupAdmin(LookUpOnly, TandemModelAdmin):
 
 @admin.register(GroupMembership)
 class GroupMembershipAdmin(LookUpOnly, TandemModelAdmin):
-    list_display = ["person", "group", "opted_in_at", "consented_at"]
+    list_display = ["person", "group", "opted_in_at", "opt_in", "consented_at"]
     list_select_related = ["person", "group"]
+    list_filter = ["opt_in", "partner"]
+
+
+@admin.register(GroupInvitation)
+class GroupInvitationAdmin(LookUpOnly, TandemModelAdmin):
+    list_display = ["person", "group", "status", "created_at", "answered_at"]
+    list_select_related = ["person", "group"]
+    list_filter = ["status", "partner"]
+
+
+@admin.register(ToolkitProcess)
+class ToolkitProcessAdmin(LookUpOnly, TandemModelAdmin):
+    """Coordinators keep the toolkit through the API and the pages (steps checked there)."""
+
+    list_display = ["name", "partner"]
+    list_select_related = ["partner"]
     list_filter = ["partner"]
+    search_fields = ["name"]
 
 
 @admin.register(SupervisionSeries)

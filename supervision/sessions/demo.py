@@ -13,11 +13,17 @@
   with attendance, the facilitator rotating.
 - world["overdue_mentor"] was last supervised long ago, so the compliance view
   shows someone overdue.
+- Each partner keeps a toolkit of three peer-supervision processes; the group
+  sessions follow "Peer case review" (booked naming it, recorded keeping it).
+- Northside is forming a lunchtime group: two mentors have signed opt-ins, and
+  the demo mentor (mentor@northside.example) has an invitation to answer from
+  her home page.
 
 Everything goes through the services, so clashes, group rules and consent are
 checked as they would be over the API.
 
-Fills: world["groups"] {"internal": group, "external": group}, world["one_to_one_series"] [series].
+Fills: world["groups"] {"internal": group, "external": group, "forming": group}, world["one_to_one_series"]
+[series], world["toolkit"] {slug: {name: ToolkitProcess}}.
 """
 
 from datetime import datetime, time, timedelta
@@ -40,10 +46,57 @@ def _previous(day, weekday):
     return day - timedelta(days=(day.weekday() - weekday - 1) % 7 + 1)
 
 
+# (name, purpose, [(step, minutes)]): processes peer-supervision groups commonly follow, in our own words.
+TOOLKIT = [
+    (
+        "Peer case review",
+        "One member brings a situation from their mentoring; the group helps them think it through without "
+        "taking it over.",
+        [
+            ("Presenter describes the situation", 5),
+            ("Silent reflection", 3),
+            ("Group offers questions, not advice", 10),
+            ("Presenter says what they will take away", 5),
+        ],
+    ),
+    (
+        "Check-in round",
+        "Everyone is heard before the group goes deeper: how the weeks since the last session have been.",
+        [("Each member checks in, uninterrupted", 15), ("Themes the group noticed", 5)],
+    ),
+    (
+        "Goldfish bowl",
+        "Two members talk a dilemma through while the others listen, then the listeners reflect back.",
+        [
+            ("Two members discuss the dilemma", 10),
+            ("Listeners note what they heard", 3),
+            ("Listeners reflect back, without judging", 10),
+        ],
+    ),
+]
+
+
+def _toolkit(coordinator, partner):
+    return {
+        name: services.create_process(
+            by=coordinator,
+            partner=partner,
+            name=name,
+            purpose=purpose,
+            steps=[{"title": title, "minutes": minutes} for title, minutes in steps],
+        )
+        for name, purpose, steps in TOOLKIT
+    }
+
+
 def seed(world):
     today = timezone.localdate()
     northside, harbour = world["northside"], world["harbour"]
     coordinators = {slug: world["staff"][(slug, Role.COORDINATOR)] for slug in ("northside", "harbour")}
+    world["toolkit"] = {
+        slug: _toolkit(coordinators[slug], partner)
+        for slug, partner in (("northside", northside), ("harbour", harbour))
+    }
     supervisors = {slug: world["staff_people"][(slug, Role.SUPERVISOR)] for slug in ("northside", "harbour")}
     overdue = world["overdue_mentor"]
     active = {slug: [p for p in world["mentors"][slug] if p.pk != overdue.pk] for slug in ("northside", "harbour")}
@@ -76,7 +129,21 @@ def seed(world):
         by=coordinators["northside"], group=external, person=active["northside"][0], opted_in_at=opted_in
     )
     external = services.activate_group(by=coordinators["harbour"], group=external)
-    world["groups"] = {"internal": internal, "external": external}
+
+    # Forming: two signed opt-ins on paper, and an invitation the demo mentor answers from her home page.
+    forming = services.create_group(
+        by=coordinators["northside"],
+        partner=northside,
+        name="Wednesday lunchtime peer group",
+        rrule="FREQ=MONTHLY;BYDAY=2WE",
+    )
+    demo_mentor = next(person for person in active["northside"] if person.user_id is not None)
+    for person in [p for p in active["northside"] if p.pk != demo_mentor.pk][:2]:
+        services.add_member(
+            by=coordinators["northside"], group=forming, person=person, opted_in_at=timezone.now() - timedelta(days=6)
+        )
+    services.invite_member(by=coordinators["northside"], group=forming, person=demo_mentor)
+    world["groups"] = {"internal": internal, "external": external, "forming": forming}
 
     # --- group sessions: about a month either side of today -------------------------------------
     first_tuesday = _previous(today, 1) - timedelta(weeks=3)
@@ -90,6 +157,7 @@ def seed(world):
         minutes=90,
         location="Group room, Northside Women's Centre",
         apologies_every=3,
+        process=world["toolkit"]["northside"]["Peer case review"],
     )
     first_thursday = _previous(today, 3) - timedelta(weeks=4)
     _series_with_records(
@@ -102,6 +170,7 @@ def seed(world):
         minutes=90,
         location="Online: the partners' shared video room",
         apologies_every=2,
+        process=world["toolkit"]["harbour"]["Peer case review"],
     )
 
     # --- 1:1 supervision ---------------------------------------------------------------------
@@ -197,7 +266,7 @@ def _held_one_to_one(coordinator, partner, supervisor, mentee, day, hour):
     )
 
 
-def _series_with_records(world, *, by, partner, group, rrule, starts_at, minutes, location, apologies_every):
+def _series_with_records(world, *, by, partner, group, rrule, starts_at, minutes, location, apologies_every, process):
     _series, sessions = services.schedule_series(
         by=by,
         partner=partner,
@@ -207,6 +276,7 @@ def _series_with_records(world, *, by, partner, group, rrule, starts_at, minutes
         starts_at=starts_at,
         ends_at=starts_at + timedelta(minutes=minutes),
         location=location,
+        process=process,
     )
     now = timezone.now()
     for number, session in enumerate(sessions):
@@ -224,5 +294,5 @@ def _series_with_records(world, *, by, partner, group, rrule, starts_at, minutes
             status=SupervisionSession.Status.HELD,
             attendance=attendance,
             notes="Case discussion and a check-in round.",
-            toolkit_process="Peer case review",
+            process=process,
         )

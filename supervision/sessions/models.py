@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from franchise.models import TenantModel
 from supervision.sessions.querysets import (
+    GroupInvitationQuerySet,
     GroupMembershipQuerySet,
     SessionActionQuerySet,
     SessionAttendanceQuerySet,
@@ -16,12 +17,15 @@ from supervision.sessions.querysets import (
     SupervisionGroupQuerySet,
     SupervisionSeriesQuerySet,
     SupervisionSessionQuerySet,
+    ToolkitProcessQuerySet,
 )
 from supervision.sessions.recurrence import local_date
 
 __all__ = [
+    "ToolkitProcess",
     "SupervisionGroup",
     "GroupMembership",
+    "GroupInvitation",
     "SupervisionSeries",
     "SupervisionSession",
     "SessionAttendance",
@@ -33,6 +37,35 @@ __all__ = [
 def new_group_calendar_secret():
     # 256 bits: the secret is the only thing guarding a feed that needs no login.
     return secrets.token_urlsafe(32)
+
+
+class ToolkitProcess(TenantModel):
+    """A process of the partner's peer-supervision toolkit: a name, what it is for, and its timed steps.
+
+    `steps` is a list of {"title", "minutes"} in the order the group follows them ("presenter describes", 5;
+    "silent reflection", 3; "group offers questions, not advice", 10); the services check its shape. A process a
+    session has used stays in the library (PROTECT), so the record keeps which process ran.
+    """
+
+    name = models.CharField(max_length=200)
+    purpose = models.TextField(blank=True)
+    steps = models.JSONField(default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ToolkitProcessQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["partner", "name"], name="toolkit_process_name_once")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def total_minutes(self):
+        return sum(step["minutes"] for step in self.steps)
 
 
 class SupervisionGroup(TenantModel):
@@ -87,16 +120,24 @@ class SupervisionGroup(TenantModel):
 
 
 class GroupMembership(TenantModel):
-    """A person's voluntary membership of a group: when they opted in, and who consented for their partner.
+    """A person's voluntary membership of a group: when they opted in, how, and who consented for their partner.
 
     `partner` is the group's owner; the person may belong to another partner
     (external groups). `consented_by` is a coordinator of the person's own
     partner; until then the membership is pending and counts for nothing.
+    `opt_in` says how the person opted in: themselves (accepting an invitation),
+    or on a signed paper a coordinator recorded, `opted_in_at` then being the
+    date it was signed.
     """
+
+    class OptIn(models.TextChoices):
+        OWN = "own", "opted in themselves"
+        SIGNED = "signed", "signed opt-in"
 
     group = models.ForeignKey(SupervisionGroup, on_delete=models.CASCADE, related_name="memberships")
     person = models.ForeignKey("supervision.Person", on_delete=models.CASCADE, related_name="group_memberships")
     opted_in_at = models.DateTimeField()
+    opt_in = models.CharField(max_length=10, choices=OptIn.choices, default=OptIn.SIGNED)
     consented_at = models.DateTimeField(null=True, blank=True)
     consented_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -117,6 +158,42 @@ class GroupMembership(TenantModel):
     @property
     def consented(self):
         return self.consented_at is not None
+
+
+class GroupInvitation(TenantModel):
+    """A coordinator's invitation to a person to join a group; the person accepts or declines it themselves.
+
+    Joining is voluntary: the invitation is the partner's consent, the acceptance
+    the person's opt-in. `partner` is the group's owner. At most one invitation
+    per person and group is pending at a time.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        ACCEPTED = "accepted"
+        DECLINED = "declined"
+        WITHDRAWN = "withdrawn"
+
+    group = models.ForeignKey(SupervisionGroup, on_delete=models.CASCADE, related_name="invitations")
+    person = models.ForeignKey("supervision.Person", on_delete=models.CASCADE, related_name="group_invitations")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GroupInvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "person"], condition=Q(status="pending"), name="group_invitation_one_pending"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.person} invited to {self.group} ({self.status})"
 
 
 class SupervisionSeries(TenantModel):
@@ -198,7 +275,17 @@ class SupervisionSession(TenantModel):
     location = models.CharField(max_length=300, blank=True, help_text="A place or a meeting link.")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
     sequence = models.PositiveIntegerField(default=0)
-    toolkit_process = models.CharField(max_length=200, blank=True, help_text="The toolkit process used.")
+    process = models.ForeignKey(
+        ToolkitProcess,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sessions",
+        help_text="The process of the partner's toolkit the session follows.",
+    )
+    toolkit_process = models.CharField(
+        max_length=200, blank=True, help_text="The toolkit process used, by name (kept with the record)."
+    )
     notes = models.TextField(blank=True)
     recorded_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(

@@ -46,6 +46,12 @@ class SupervisionGroupQuerySet(TenantQuerySet):
             | Q(kind=self.model.Kind.EXTERNAL)
             & (Exists(guest) | Exists(membership.filter(person__partner__in=coordinated)))
             | Exists(membership.filter(own_person_q(access, user, "person")))
+            # Someone invited sees the group they are asked to join.
+            | Exists(
+                _model("GroupInvitation").objects.filter(
+                    own_person_q(access, user, "person"), group=OuterRef("pk"), status="pending"
+                )
+            )
         )
 
     def active(self):
@@ -57,6 +63,14 @@ class SupervisionGroupQuerySet(TenantQuerySet):
                 "memberships",
                 queryset=_model("GroupMembership").objects.select_related("person").order_by("opted_in_at", "id"),
             ),
+            models.Prefetch(
+                "invitations",
+                queryset=_model("GroupInvitation")
+                .objects.filter(status="pending")
+                .select_related("person")
+                .order_by("created_at", "id"),
+                to_attr="pending_invitations",
+            ),
             "guest_partners",
         )
 
@@ -66,6 +80,22 @@ class GroupMembershipQuerySet(TenantQuerySet):
 
     def consented(self):
         return self.filter(consented_at__isnull=False)
+
+
+class GroupInvitationQuerySet(TenantQuerySet):
+    """The owning partner's coordinators, the coordinators of the person invited (their own partner, who invited
+    them to an external group) and the licensor see an invitation; a person sees their own."""
+
+    def visible_condition(self, access, user):
+        coordinated = access.partner_ids([COORDINATOR])
+        return Q(partner__in=coordinated) | Q(person__partner__in=coordinated) | own_person_q(access, user, "person")
+
+    def pending(self):
+        return self.filter(status=self.model.Status.PENDING)
+
+
+class ToolkitProcessQuerySet(TenantQuerySet):
+    """Every member of the partner reads its toolkit (facilitators rotate among mentors); coordinators write."""
 
 
 class SupervisionSeriesQuerySet(TenantQuerySet):

@@ -17,6 +17,7 @@ from core.errors import Invalid, NotFound, NotPermitted, RuleNotMet, check_trans
 from core.tenancy import COORDINATOR, SUPERVISOR, access_for, is_own_person, require_role
 from reminders import services as reminders
 from supervision.models import (
+    GroupInvitation,
     GroupMembership,
     MentorStatus,
     Person,
@@ -25,15 +26,20 @@ from supervision.models import (
     SupervisionGroup,
     SupervisionSeries,
     SupervisionSession,
+    ToolkitProcess,
 )
 from supervision.sessions.assignments import require_assignment
 from supervision.sessions.recurrence import expand, local_date, normalise_rrule, shift_wall_clock, zone
-from supervision.sessions.rules import Clash, group_unmet
+from supervision.sessions.rules import Clash, composition_unmet, equal_standing, group_unmet
 
 __all__ = [
     "create_group",
     "update_group",
     "add_member",
+    "invite_member",
+    "join_group",
+    "decline_invitation",
+    "leave_group",
     "consent_member",
     "remove_member",
     "activate_group",
@@ -46,6 +52,10 @@ __all__ = [
     "cancel_session",
     "record_session",
     "confirm_session",
+    "choose_process",
+    "create_process",
+    "update_process",
+    "delete_process",
     "may_record",
     "add_action",
     "complete_action",
@@ -207,18 +217,8 @@ def _may_consent(by, person):
     return access_for(by).has_role(person.partner_id, (COORDINATOR,))
 
 
-@transaction.atomic
-def add_member(*, by, group, person, opted_in_at=None):
-    """Add a person who has opted in to a group.
-
-    A coordinator of the person's own partner adds them, which is that partner's
-    consent; for an external group that is how each partner puts its own people
-    forward. A licensor admin may propose a member of any guest partner, who then
-    waits for their coordinator's consent (consent_member). Only consented members
-    count, are invited to sessions and are checked against the group's rules.
-    """
-    access = access_for(by)
-    group = _lock_group(group)
+def _check_candidate(group, person):
+    """Could `person` be a member of `group` at all (its kind, their partner, their status, not already in)?"""
     if group.status == Group.Status.CLOSED:
         raise Invalid("A closed group takes no new members.", field="person", code="group_closed")
     if person.partner_id != group.partner_id:
@@ -226,13 +226,35 @@ def add_member(*, by, group, person, opted_in_at=None):
             raise Invalid("An internal group takes members of its own partner only.", field="person")
         if not group.guest_partners.filter(pk=person.partner_id).exists():
             raise Invalid("This person's partner is not a guest partner of the group.", field="person")
-    consented = _may_consent(by, person)
-    if not consented and not access.is_licensor:
-        raise NotPermitted("Only a coordinator of the person's own partner adds them to a peer group.")
     if person.mentor_status == MentorStatus.EXITED:
         raise Invalid(f"{person.name} has left the mentor pathway.", field="person", code="person_exited")
     if GroupMembership.objects.filter(group=group, person=person).exists():
         raise Invalid(f"{person.name} is already a member of this group.", field="person", code="already_member")
+
+
+def _answer_invitation(group, person, status, now):
+    GroupInvitation.objects.filter(group=group, person=person).pending().update(
+        status=status, answered_at=now, updated_at=now
+    )
+
+
+@transaction.atomic
+def add_member(*, by, group, person, opted_in_at=None):
+    """Record the signed opt-in of a person to a group (`opted_in_at`: the date on the paper; now when None).
+
+    A coordinator of the person's own partner adds them, which is that partner's
+    consent; for an external group that is how each partner puts its own people
+    forward. A licensor admin may propose a member of any guest partner, who then
+    waits for their coordinator's consent (consent_member). Only consented members
+    count, are invited to sessions and are checked against the group's rules.
+    A pending invitation of theirs is answered by the signed opt-in.
+    """
+    access = access_for(by)
+    group = _lock_group(group)
+    _check_candidate(group, person)
+    consented = _may_consent(by, person)
+    if not consented and not access.is_licensor:
+        raise NotPermitted("Only a coordinator of the person's own partner adds them to a peer group.")
     now = timezone.now()
     opted_in_at = opted_in_at or now
     if opted_in_at > now:
@@ -242,6 +264,7 @@ def add_member(*, by, group, person, opted_in_at=None):
         group=group,
         person=person,
         opted_in_at=opted_in_at,
+        opt_in=GroupMembership.OptIn.SIGNED,
         added_by=by,
         consented_at=now if consented else None,
         consented_by=by if consented else None,
@@ -249,6 +272,7 @@ def add_member(*, by, group, person, opted_in_at=None):
     if consented:
         _admit(group, person)
     membership.save()
+    _answer_invitation(group, person, GroupInvitation.Status.ACCEPTED, now)
     if consented:
         _invite_to_future_sessions(group, person)
         rotate_facilitators(group)
@@ -256,10 +280,103 @@ def add_member(*, by, group, person, opted_in_at=None):
 
 
 def _admit(group, person):
+    """Refuse a new consented member who would break a rule: equal standing in any group (checked for the pairs
+    the newcomer makes), and the size and trained-majority rules once the group is active."""
+    members = [*_consented_member_ids(group), person.pk]
+    unmet = equal_standing(group, members, newcomer=person.pk)
     if group.status == Group.Status.ACTIVE:
-        unmet = group_unmet(group, [*_consented_member_ids(group), person.pk])
-        if unmet:
-            raise RuleNotMet(unmet, message=f"Adding {person.name} would break a rule of this active group.")
+        unmet = composition_unmet(group, members) + unmet
+    if unmet:
+        which = "this active group" if group.status == Group.Status.ACTIVE else "this group"
+        raise RuleNotMet(unmet, message=f"Adding {person.name} would break a rule of {which}.")
+
+
+def _own_person_among(by, people):
+    return next((person for person in people if is_own_person(by, person)), None)
+
+
+@transaction.atomic
+def invite_member(*, by, group, person):
+    """Invite a person to join a group; they accept (join_group) or decline it themselves.
+
+    The invitation is made, as a membership is, by a coordinator of the person's
+    own partner: their partner's consent. Someone who could not become a member
+    (another group's kind, a pair of unequal standing, a coordinator of the
+    owning partner) is refused now rather than when they answer.
+    """
+    if not _may_consent(by, person):
+        raise NotPermitted("Only a coordinator of the person's own partner invites them to a peer group.")
+    group = _lock_group(group)
+    _check_candidate(group, person)
+    if GroupInvitation.objects.filter(group=group, person=person).pending().exists():
+        raise Invalid(f"{person.name} has already been invited to this group.", field="person", code="already_invited")
+    unmet = equal_standing(group, [*_consented_member_ids(group), person.pk], newcomer=person.pk)
+    if unmet:
+        raise RuleNotMet(unmet, message=f"{person.name} cannot be invited to this group.")
+    return GroupInvitation.objects.create(partner_id=group.partner_id, group=group, person=person, invited_by=by)
+
+
+def _own_invitation(by, group):
+    invitations = GroupInvitation.objects.filter(group=group).pending().select_related("person", "invited_by")
+    own = [invitation for invitation in invitations if is_own_person(by, invitation.person)]
+    if own:
+        return own[0]
+    members = [m.person for m in GroupMembership.objects.filter(group=group).select_related("person")]
+    if _own_person_among(by, members) is not None:
+        raise Invalid("You are already a member of this group.", code="already_member")
+    raise Invalid(
+        "You have no invitation to this group: a coordinator invites, or records your signed opt-in.",
+        code="not_invited",
+    )
+
+
+@transaction.atomic
+def join_group(*, by, group):
+    """The invited person opts in themselves: their own Person becomes a consented member (the invitation was
+    their coordinator's consent), under the same rules as any new member."""
+    group = _lock_group(group)
+    invitation = _own_invitation(by, group)
+    person = invitation.person
+    _check_candidate(group, person)
+    _admit(group, person)
+    now = timezone.now()
+    invited_by = invitation.invited_by
+    membership = GroupMembership.objects.create(
+        partner_id=group.partner_id,
+        group=group,
+        person=person,
+        opted_in_at=now,
+        opt_in=GroupMembership.OptIn.OWN,
+        added_by=by,
+        consented_at=now,
+        consented_by=invited_by,
+    )
+    _answer_invitation(group, person, GroupInvitation.Status.ACCEPTED, now)
+    _invite_to_future_sessions(group, person)
+    rotate_facilitators(group)
+    return membership
+
+
+@transaction.atomic
+def decline_invitation(*, by, group):
+    """The invited person says no. Nothing else changes; a coordinator may ask again later."""
+    group = _lock_group(group)
+    invitation = _own_invitation(by, group)
+    invitation.status = GroupInvitation.Status.DECLINED
+    invitation.answered_at = timezone.now()
+    invitation.save(update_fields=["status", "answered_at", "updated_at"])
+    return invitation
+
+
+@transaction.atomic
+def leave_group(*, by, group):
+    """A member leaves of their own accord (membership is voluntary), under the rules of remove_member."""
+    members = [m.person for m in GroupMembership.objects.filter(group=group).select_related("person")]
+    person = _own_person_among(by, members)
+    if person is None:
+        raise Invalid("You are not a member of this group.", code="not_member")
+    remove_member(by=by, group=group, person=person)
+    return person
 
 
 def _invite_to_future_sessions(group, person):
@@ -319,7 +436,8 @@ def remove_member(*, by, group, person):
         raise NotFound("This person is not a member of the group.")
     if membership.consented and group.status == Group.Status.ACTIVE:
         remaining = [pk for pk in _consented_member_ids(group) if pk != person.pk]
-        unmet = group_unmet(group, remaining)
+        # Leaving cannot make two members unequal: only the group's size and trained majority are at stake.
+        unmet = composition_unmet(group, remaining)
         if unmet:
             raise RuleNotMet(unmet, message=f"Without {person.name} this active group would break a rule.")
     membership.delete()
@@ -354,6 +472,9 @@ def close_group(*, by, group):
     group.status = Group.Status.CLOSED
     group.closed_at = now
     group.save(update_fields=["status", "closed_at", "updated_at"])
+    GroupInvitation.objects.filter(group=group).pending().update(
+        status=GroupInvitation.Status.WITHDRAWN, answered_at=now, updated_at=now
+    )
     upcoming = list(_future_group_sessions(group, now))
     _cancel(upcoming, by=by, now=now, reason="The group has closed.")
     return group
@@ -452,9 +573,13 @@ def _tell_reminders(sessions):
     transaction.on_commit(plan, robust=True)
 
 
-def _new_session(partner, kind, starts_at, ends_at, location, group, supervisor, supervisee, by, series=None):
+def _new_session(
+    partner, kind, starts_at, ends_at, location, group, supervisor, supervisee, by, series=None, process=None
+):
     return Session(
         partner=partner,
+        process=process,
+        toolkit_process=process.name if process else "",
         kind=kind,
         group=group,
         supervisor=supervisor,
@@ -479,19 +604,28 @@ def _create_with_attendees(sessions, person_ids):
     )
 
 
+def _check_process(partner, process):
+    if process is not None and process.partner_id != getattr(partner, "pk", partner):
+        raise Invalid("The process belongs to another partner's toolkit.", field="process")
+
+
 @transaction.atomic
 def schedule_session(
-    *, by, partner, kind, starts_at, ends_at, location="", group=None, supervisor=None, supervisee=None
+    *, by, partner, kind, starts_at, ends_at, location="", group=None, supervisor=None, supervisee=None, process=None
 ):
-    """Book a 1:1 (supervisor and supervisee) or a group session (every consented member), refusing any clash."""
+    """Book a 1:1 (supervisor and supervisee) or a group session (every consented member), refusing any clash.
+    `process`: the toolkit process it is to follow, if already chosen."""
     require_role(by, partner, SCHEDULERS, message="Only coordinators and supervisors schedule sessions.")
     _check_times(starts_at, ends_at)
+    _check_process(partner, process)
     attendees = _attendees_for(partner, kind, group, supervisor, supervisee)
     _lock_people(attendees)
     if kind == Session.Kind.ONE_TO_ONE:
         require_assignment(by=by, partner=partner, supervisor=supervisor, supervisee=supervisee)
     _refuse_clashes(partner, attendees, [(starts_at, ends_at)])
-    session = _new_session(partner, kind, starts_at, ends_at, location, group, supervisor, supervisee, by)
+    session = _new_session(
+        partner, kind, starts_at, ends_at, location, group, supervisor, supervisee, by, process=process
+    )
     _create_with_attendees([session], attendees)
     if group is not None:
         rotate_facilitators(group)
@@ -501,12 +635,24 @@ def schedule_session(
 
 @transaction.atomic
 def schedule_series(
-    *, by, partner, rrule, kind, starts_at, ends_at, location="", group=None, supervisor=None, supervisee=None
+    *,
+    by,
+    partner,
+    rrule,
+    kind,
+    starts_at,
+    ends_at,
+    location="",
+    group=None,
+    supervisor=None,
+    supervisee=None,
+    process=None,
 ):
     """Sessions from an RRULE with DTSTART = `starts_at` in the partner's time zone, each lasting as long as
     the first; at most MAX_OCCURRENCES. Every occurrence is checked for clashes in the same single query."""
     require_role(by, partner, SCHEDULERS, message="Only coordinators and supervisors schedule sessions.")
     _check_times(starts_at, ends_at)
+    _check_process(partner, process)
     expansion = expand(rrule, starts_at, partner.time_zone)
     duration = ends_at - starts_at
     ranges = [(start, start + duration) for start in expansion.starts]
@@ -528,7 +674,9 @@ def schedule_series(
         created_by=by,
     )
     sessions = [
-        _new_session(partner, kind, start, end, location, group, supervisor, supervisee, by, series=series)
+        _new_session(
+            partner, kind, start, end, location, group, supervisor, supervisee, by, series=series, process=process
+        )
         for start, end in ranges
     ]
     _create_with_attendees(sessions, attendees)
@@ -652,17 +800,20 @@ def _may_record(by, session):
 
 
 @transaction.atomic
-def record_session(*, by, session, status, attendance=(), notes=None, toolkit_process=None, actions=()):
+def record_session(*, by, session, status, attendance=(), notes=None, toolkit_process=None, actions=(), process=None):
     """Record a session as held or missed, with attendance per invitee, notes, the toolkit process and actions.
 
     The partner's coordinators, the supervisor of a 1:1 or the facilitator of a
     group session record it. Invitees left out are `present` at a held session
     and `absent` at a missed one. A record can be corrected until the supervisee
-    has confirmed it.
+    has confirmed it. `process` (one of the partner's toolkit) is the process
+    that ran; the record keeps it and its name, which `toolkit_process` gives
+    instead for a process outside the toolkit.
     """
     session = _lock_session(session)
     if not _may_record(by, session):
         raise NotPermitted("The partner's coordinators, the supervisor or the facilitator record a session.")
+    _check_process(session.partner, process)
     check_transition(Session.TRANSITIONS, session.status, status)
     if session.confirmed_at is not None:
         raise Invalid("The supervisee has confirmed this record; it can no longer be changed.", code="confirmed")
@@ -698,8 +849,14 @@ def record_session(*, by, session, status, attendance=(), notes=None, toolkit_pr
     session.recorded_by = by
     if notes is not None:
         session.notes = notes
-    if toolkit_process is not None:
+    if process is not None:
+        session.process = process
+        session.toolkit_process = process.name
+    elif toolkit_process is not None:
         session.toolkit_process = toolkit_process
+        if session.process is not None and toolkit_process != session.process.name:
+            # A process named outside the toolkit replaces the one chosen from it.
+            session.process = None
     session.save()
     invitees = {row.person_id: row.person for row in rows}
     for item in actions:
@@ -761,3 +918,103 @@ def complete_action(*, by, action, done=True):
     action.done_at = timezone.now() if done else None
     action.save(update_fields=["done_at", "updated_at"])
     return action
+
+
+@transaction.atomic
+def choose_process(*, by, session, process):
+    """Name the toolkit process a session is to follow (None: none chosen). Whoever may record the session
+    chooses it (the facilitator of a group session, a coordinator); the record keeps it once held."""
+    session = _lock_session(session)
+    if not _may_record(by, session):
+        raise NotPermitted("The facilitator, the supervisor or a coordinator chooses the session's process.")
+    if session.status != Session.Status.SCHEDULED:
+        raise Invalid("The process is chosen before the session; record it with the session.", code="not_scheduled")
+    _check_process(session.partner, process)
+    session.process = process
+    session.toolkit_process = process.name if process else ""
+    session.save(update_fields=["process", "toolkit_process", "updated_at"])
+    return session
+
+
+# --- the toolkit ----------------------------------------------------------------------
+
+MAX_STEPS = 20
+MAX_STEP_MINUTES = 240
+
+
+def _clean_steps(steps):
+    """[{"title", "minutes"}] as given, checked: at least one step, each titled, each 1 to 240 whole minutes."""
+    if not isinstance(steps, (list, tuple)) or not steps:
+        raise Invalid("A process has at least one step.", field="steps")
+    if len(steps) > MAX_STEPS:
+        raise Invalid(f"A process has at most {MAX_STEPS} steps.", field="steps")
+    cleaned = []
+    for number, step in enumerate(steps, start=1):
+        title = str(step.get("title") or "").strip() if isinstance(step, dict) else ""
+        minutes = step.get("minutes") if isinstance(step, dict) else None
+        if not title:
+            raise Invalid(f"Step {number} needs a title.", field="steps")
+        if len(title) > 200:
+            raise Invalid(f"Step {number}'s title is longer than 200 characters.", field="steps")
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_STEP_MINUTES:
+            raise Invalid(f"Step {number} lasts from 1 to {MAX_STEP_MINUTES} whole minutes.", field="steps")
+        cleaned.append({"title": title, "minutes": minutes})
+    return cleaned
+
+
+def _process_name(partner, name, exclude=None):
+    name = (name or "").strip()
+    if not name:
+        raise Invalid("Give the process a name.", field="name")
+    taken = ToolkitProcess.objects.filter(partner=partner, name__iexact=name)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude.pk)
+    if taken.exists():
+        raise Invalid(f"The toolkit already has a process called “{name}”.", field="name", code="name_taken")
+    return name
+
+
+@transaction.atomic
+def create_process(*, by, partner, name, steps, purpose=""):
+    """A new process in the partner's peer-supervision toolkit."""
+    require_role(by, partner, (COORDINATOR,), message="The partner's coordinators keep its toolkit.")
+    return ToolkitProcess.objects.create(
+        partner=partner,
+        name=_process_name(partner, name),
+        purpose=(purpose or "").strip(),
+        steps=_clean_steps(steps),
+        created_by=by,
+    )
+
+
+@transaction.atomic
+def update_process(*, by, process, **changes):
+    """Change a process's name, purpose or steps. Sessions that followed it keep pointing at it."""
+    require_role(by, process.partner_id, (COORDINATOR,), message="The partner's coordinators keep its toolkit.")
+    unknown = set(changes) - {"name", "purpose", "steps"}
+    if unknown:
+        raise Invalid(f"{', '.join(sorted(unknown))} cannot be changed here.")
+    process = ToolkitProcess.objects.select_for_update().get(pk=process.pk)
+    if "name" in changes:
+        process.name = _process_name(process.partner_id, changes["name"], exclude=process)
+    if "purpose" in changes:
+        process.purpose = (changes["purpose"] or "").strip()
+    if "steps" in changes:
+        process.steps = _clean_steps(changes["steps"])
+    process.save()
+    if "name" in changes:
+        # The sessions still to come show the new name; held ones keep the name they ran under.
+        Session.objects.filter(process=process, status=Session.Status.SCHEDULED).update(toolkit_process=process.name)
+    return process
+
+
+@transaction.atomic
+def delete_process(*, by, process):
+    """Remove a process no session has named; one that ran stays, so the records keep which process ran."""
+    require_role(by, process.partner_id, (COORDINATOR,), message="The partner's coordinators keep its toolkit.")
+    if Session.objects.filter(process=process).exists():
+        raise Invalid(
+            f"“{process.name}” has been used by sessions, whose records keep it; it stays in the toolkit.",
+            code="process_in_use",
+        )
+    process.delete()

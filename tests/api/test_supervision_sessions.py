@@ -33,6 +33,7 @@ GROUP_FIELDS = {
     "rrule",
     "guest_partners",
     "members",
+    "invitations",
     "calendar_url",
     "activated_at",
     "closed_at",
@@ -52,6 +53,7 @@ SESSION_FIELDS = {
     "status",
     "sequence",
     "attendees",
+    "process",
     "toolkit_process",
     "notes",
     "recorded_at",
@@ -104,7 +106,7 @@ def test_members_are_added_and_removed(client_for, coordinator, partner):
 
     assert added.status_code == 201, added.content
     [member] = added.json()["members"]
-    assert set(member) == {"person", "name", "opted_in_at", "consented"}
+    assert set(member) == {"person", "name", "opted_in_at", "opt_in", "consented"}
     assert member["person"] == str(person.pk)
 
     removed = client.delete(f"{GROUPS}{group.pk}/members/{person.pk}/")
@@ -211,8 +213,8 @@ def test_the_group_list_runs_a_constant_number_of_queries(
         SupervisionGroupFactory(partner=partner, members=2)
     client = token_client_for(coordinator)
 
-    # token + memberships + count + page + members + guest partners
-    with django_assert_max_num_queries(6):
+    # token + memberships + count + page + members + pending invitations + guest partners
+    with django_assert_max_num_queries(7):
         response = client.get(GROUPS, {"page_size": 200})
 
     assert response.json()["count"] == count

@@ -15,6 +15,7 @@ from django.utils import timezone
 from franchise.models import BoundaryRule, Role
 from supervision.models import (
     BoundaryIncident,
+    GroupInvitation,
     GroupMembership,
     IncidentAccess,
     IncidentAction,
@@ -31,6 +32,7 @@ from supervision.models import (
     SupervisionGroup,
     SupervisionSeries,
     SupervisionSession,
+    ToolkitProcess,
 )
 from tests.factories import MembershipFactory, PartnerFactory, UserFactory
 
@@ -194,6 +196,37 @@ class GroupMembershipFactory(factory.django.DjangoModelFactory):
 
     class Params:
         pending = factory.Trait(consented_at=None)
+
+
+class GroupInvitationFactory(factory.django.DjangoModelFactory):
+    """A pending invitation of a trained active mentor to a forming group of their partner."""
+
+    class Meta:
+        model = GroupInvitation
+
+    partner = factory.SubFactory(PartnerFactory)
+    group = factory.SubFactory(SupervisionGroupFactory, partner=factory.SelfAttribute("..partner"))
+    person = factory.SubFactory(PersonFactory, partner=factory.SelfAttribute("..partner"), active_mentor=True)
+    status = GroupInvitation.Status.PENDING
+
+
+PEER_CASE_REVIEW_STEPS = [
+    {"title": "Presenter describes the situation", "minutes": 5},
+    {"title": "Silent reflection", "minutes": 3},
+    {"title": "Group offers questions, not advice", "minutes": 10},
+]
+
+
+class ToolkitProcessFactory(factory.django.DjangoModelFactory):
+    """A three-step process of the partner's toolkit (17 minutes in all)."""
+
+    class Meta:
+        model = ToolkitProcess
+
+    partner = factory.SubFactory(PartnerFactory)
+    name = factory.Sequence(lambda n: f"Peer case review {n}")
+    purpose = "One member brings a situation; the group helps them think it through."
+    steps = factory.LazyFunction(lambda: [dict(step) for step in PEER_CASE_REVIEW_STEPS])
 
 
 class SupervisionSeriesFactory(factory.django.DjangoModelFactory):

@@ -32,10 +32,12 @@ from supervision.models import (
     SupervisionAssignment,
     SupervisionGroup,
     SupervisionSession,
+    ToolkitProcess,
 )
 from supervision.sessions import recurrence, services
 from supervision.sessions.rules import Clash
 from web.forms import ISO_DATETIME, DateInput, DateTimeInput, show_domain_error
+from web.home import render_home
 from web.partners import partner_page
 
 Session = SupervisionSession
@@ -221,6 +223,13 @@ class ScheduleForm(forms.Form):
     starts_at = _datetime_field("Starts")
     ends_at = _datetime_field("Ends")
     location = forms.CharField(label="Place or meeting link", max_length=300, required=False)
+    process = forms.ModelChoiceField(
+        label="Toolkit process",
+        queryset=ToolkitProcess.objects.none(),
+        required=False,
+        empty_label="Not chosen yet",
+        help_text="The process from the toolkit the session follows; the facilitator can choose it later.",
+    )
     repeat = forms.ChoiceField(label="Repeat", choices=REPEAT_CHOICES, required=False)
     until = forms.DateField(
         label="Repeat until", required=False, widget=DateInput(), help_text="The date of the last session."
@@ -233,11 +242,15 @@ class ScheduleForm(forms.Form):
         help_text="Give an end date or a number of sessions, not both.",
     )
 
-    def __init__(self, *args, supervisors, supervisees, groups, **kwargs):
+    def __init__(self, *args, supervisors, supervisees, groups, processes, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["supervisor"].queryset = supervisors
         self.fields["supervisee"].queryset = supervisees
         self.fields["group"].queryset = groups
+        if processes.exists():
+            self.fields["process"].queryset = processes
+        else:
+            del self.fields["process"]
 
     def clean(self):
         data = super().clean()
@@ -264,6 +277,7 @@ def session_new(request, here):
         supervisors=people.staff(),
         supervisees=supervisees,
         groups=groups,
+        processes=_processes(request, here),
         initial={"supervisor": own} if own and here.has(SUPERVISOR) else None,
     )
     clash = None
@@ -282,6 +296,7 @@ def session_new(request, here):
             "starts_at": data["starts_at"],
             "ends_at": data["ends_at"],
             "location": data["location"],
+            "process": data.get("process"),
             **parties,
         }
         try:
@@ -315,8 +330,14 @@ def session_new(request, here):
 # --- a session's page -----------------------------------------------------------------
 
 
+def _processes(request, here):
+    return ToolkitProcess.objects.visible_to(request.user).filter(partner=here.partner).order_by("name", "pk")
+
+
 def _session(request, here, session_id):
-    queryset = _sessions(request, here).with_parties().with_notes_visibility(request.user).select_related("series")
+    queryset = (
+        _sessions(request, here).with_parties().with_notes_visibility(request.user).select_related("series", "process")
+    )
     return get_object_or_404(queryset, pk=session_id)
 
 
@@ -336,7 +357,20 @@ class ConfirmForm(forms.Form):
     )
 
 
-def _detail_context(request, here, session, confirm_form=None):
+class ChooseProcessForm(forms.Form):
+    process = forms.ModelChoiceField(
+        label="Process for this session",
+        queryset=ToolkitProcess.objects.none(),
+        required=False,
+        empty_label="None chosen",
+    )
+
+    def __init__(self, *args, processes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["process"].queryset = processes
+
+
+def _detail_context(request, here, session, confirm_form=None, process_form=None):
     user = request.user
     try:
         # The agenda the API serves: titles only here, the description stays behind the incident's own page.
@@ -369,6 +403,13 @@ def _detail_context(request, here, session, confirm_form=None):
         "confirm_form": confirm_form or ConfirmForm(),
         "time_zone": here.partner.time_zone,
         "sees_calendar": here.has(COORDINATOR, SUPERVISOR),
+        # The facilitator (or the supervisor, a coordinator) picks the process before the session.
+        "process_form": process_form
+        or (
+            ChooseProcessForm(processes=_processes(request, here), initial={"process": session.process_id})
+            if scheduled and services.may_record(user, session)
+            else None
+        ),
     }
 
 
@@ -397,6 +438,30 @@ def session_confirm(request, here, session_id):
     )
 
 
+@partner_page()
+@require_POST
+@in_partner_time_zone
+def session_process(request, here, session_id):
+    session = _session(request, here, session_id)
+    form = ChooseProcessForm(request.POST, processes=_processes(request, here))
+    if form.is_valid():
+        try:
+            services.choose_process(by=request.user, session=session, process=form.cleaned_data["process"])
+            process = form.cleaned_data["process"]
+            messages.success(request, f"This session follows “{process.name}”." if process else "No process chosen.")
+            return redirect("session-detail", here.partner.slug, session.pk)
+        except NotPermitted as error:
+            raise PermissionDenied(error.message)
+        except DomainError as error:
+            show_domain_error(form, error)
+    return render(
+        request,
+        "web/sessions/detail.html",
+        _detail_context(request, here, session, process_form=form),
+        status=400,
+    )
+
+
 ATTENDANCE_CHOICES = [
     (SessionAttendance.Attendance.PRESENT, "Present"),
     (SessionAttendance.Attendance.APOLOGIES, "Sent apologies"),
@@ -411,11 +476,17 @@ class RecordForm(forms.Form):
         widget=forms.RadioSelect,
         initial=Session.Status.HELD,
     )
-    toolkit_process = forms.CharField(
+    process = forms.ModelChoiceField(
         label="Toolkit process used",
+        queryset=ToolkitProcess.objects.none(),
+        required=False,
+        empty_label="None from the toolkit",
+    )
+    toolkit_process = forms.CharField(
+        label="Another process, by name",
         max_length=200,
         required=False,
-        help_text="The process from your toolkit, for example “Reflective cycle”.",
+        help_text="A process outside your toolkit, for example “Reflective cycle”.",
     )
     notes = forms.CharField(
         label="Notes",
@@ -424,9 +495,16 @@ class RecordForm(forms.Form):
         help_text="Only the people at the session and the coordinators can read these.",
     )
 
-    def __init__(self, *args, attendances, **kwargs):
+    def __init__(self, *args, attendances, processes, **kwargs):
         super().__init__(*args, **kwargs)
         self.attendances = attendances
+        if processes.exists():
+            self.fields["process"].queryset = processes
+        else:
+            # No toolkit yet: the process is named in words, as before the partner kept one.
+            del self.fields["process"]
+            self.fields["toolkit_process"].label = "Toolkit process used"
+            self.fields["toolkit_process"].help_text = "The process you followed, for example “Reflective cycle”."
         for row in attendances:
             self.fields[f"attendance_{row.person_id}"] = forms.ChoiceField(
                 label=row.person.name,
@@ -485,7 +563,9 @@ class RecordForm(forms.Form):
                 {"person": row.person_id, "attendance": data[f"attendance_{row.person_id}"]} for row in self.attendances
             ],
             "notes": data["notes"],
-            "toolkit_process": data["toolkit_process"],
+            "process": data.get("process"),
+            # The name of a process from the toolkit is the process's own; a typed name is for another one.
+            "toolkit_process": None if data.get("process") else data["toolkit_process"],
             "actions": [{**action, "owner": uuid.UUID(action["owner"])} for action in actions],
         }
 
@@ -498,10 +578,16 @@ def session_record(request, here, session_id):
         # The same answer the API gives: the session is visible, recording it is not theirs.
         raise PermissionDenied("The partner's coordinators, the supervisor or the facilitator record a session.")
     attendances = list(session.attendances.all())
-    initial = {"notes": session.notes if session.notes_visible else "", "toolkit_process": session.toolkit_process}
+    initial = {
+        "notes": session.notes if session.notes_visible else "",
+        "process": session.process_id,
+        "toolkit_process": "" if session.process_id else session.toolkit_process,
+    }
     if session.status in (Session.Status.HELD, Session.Status.MISSED):
         initial["status"] = session.status
-    form = RecordForm(request.POST or None, attendances=attendances, initial=initial)
+    form = RecordForm(
+        request.POST or None, attendances=attendances, processes=_processes(request, here), initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.record_session(by=request.user, session=session, **form.service_arguments())
@@ -686,12 +772,28 @@ class MemberForm(forms.Form):
         self.fields["person"].queryset = people
 
 
+class InviteForm(forms.Form):
+    person = forms.ModelChoiceField(
+        label="Person to invite",
+        queryset=Person.objects.none(),
+        empty_label="Choose a person",
+        help_text="They accept or decline from their home page.",
+    )
+
+    def __init__(self, *args, people, **kwargs):
+        # The fields of the two forms on the group's page have ids of their own.
+        kwargs.setdefault("prefix", "invite")
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+
+
 def _group(request, here, group_id):
     return get_object_or_404(_groups(request, here).select_related("partner").with_members(), pk=group_id)
 
 
-def _group_page(request, here, group, *, member_form=None, activation=None, status=200):
+def _group_page(request, here, group, *, member_form=None, invite_form=None, activation=None, status=200):
     own_people = _people(request, here).exclude(group_memberships__group=group)
+    invited = [i for i in group.pending_invitations if i.person.partner_id == here.partner.pk]
     members = []
     for membership in group.memberships.all():
         # Until their own coordinator consents, who a proposed guest member is stays their partner's business.
@@ -722,6 +824,9 @@ def _group_page(request, here, group, *, member_form=None, activation=None, stat
                 "turns": [m["membership"] for m in members if m["membership"].consented],
                 "upcoming": upcoming,
                 "member_form": member_form or MemberForm(people=own_people),
+                "invite_form": invite_form
+                or InviteForm(people=own_people.exclude(pk__in=[i.person_id for i in invited])),
+                "invited": invited,
                 "activation": activation,
                 "is_forming": group.status == Group.Status.FORMING,
                 "is_closed": group.status == Group.Status.CLOSED,
@@ -769,6 +874,73 @@ def group_consent(request, here, group_id, person_id):
     return redirect("group-detail", here.partner.slug, group.pk)
 
 
+@partner_page(COORDINATOR)
+@require_POST
+def group_invite(request, here, group_id):
+    group = _group(request, here, group_id)
+    form = InviteForm(request.POST, people=_people(request, here).exclude(group_memberships__group=group))
+    if form.is_valid():
+        person = form.cleaned_data["person"]
+        try:
+            services.invite_member(by=request.user, group=group, person=person)
+            messages.success(request, f"{person.name} is invited to “{group.name}”; they answer from their home page.")
+            return redirect("group-detail", here.partner.slug, group.pk)
+        except DomainError as error:
+            show_domain_error(form, error)
+    return _group_page(request, here, _group(request, here, group_id), invite_form=form, status=400)
+
+
+def _answer(request, here, group_id, *, answer, done, refused):
+    """Join, decline or leave a group from one's home page: the service decides whose the answer is."""
+    group = _group(request, here, group_id)
+    try:
+        answer(by=request.user, group=group)
+    except DomainError as error:
+        problem = {"title": refused.format(group=group.name), "messages": _messages(error)}
+        return render_home(request, here, problem=problem, status=400)
+    messages.success(request, done.format(group=group.name))
+    return redirect("partner-home", here.partner.slug)
+
+
+@partner_page()
+@require_POST
+def group_join(request, here, group_id):
+    return _answer(
+        request,
+        here,
+        group_id,
+        answer=services.join_group,
+        done="You have joined “{group}”. Its sessions are in your calendar.",
+        refused="You could not join “{group}”",
+    )
+
+
+@partner_page()
+@require_POST
+def group_decline(request, here, group_id):
+    return _answer(
+        request,
+        here,
+        group_id,
+        answer=services.decline_invitation,
+        done="You have declined the invitation to “{group}”.",
+        refused="The invitation to “{group}” could not be declined",
+    )
+
+
+@partner_page()
+@require_POST
+def group_leave(request, here, group_id):
+    return _answer(
+        request,
+        here,
+        group_id,
+        answer=services.leave_group,
+        done="You have left “{group}”.",
+        refused="You could not leave “{group}”",
+    )
+
+
 def _messages(error):
     unmet = getattr(error, "unmet", None)
     return [item.message for item in unmet] if unmet else [error.message]
@@ -794,10 +966,15 @@ urlpatterns = [
     path("sessions/<uuid:session_id>/cancel/", session_cancel, name="session-cancel"),
     path("sessions/<uuid:session_id>/move/", session_move, name="session-move"),
     path("sessions/<uuid:session_id>/confirm/", session_confirm, name="session-confirm"),
+    path("sessions/<uuid:session_id>/process/", session_process, name="session-process"),
     path("groups/", groups, name="groups"),
     path("groups/new/", group_new, name="group-new"),
     path("groups/<uuid:group_id>/", group_detail, name="group-detail"),
     path("groups/<uuid:group_id>/members/", group_add_member, name="group-add-member"),
     path("groups/<uuid:group_id>/members/<uuid:person_id>/consent/", group_consent, name="group-consent"),
     path("groups/<uuid:group_id>/activate/", group_activate, name="group-activate"),
+    path("groups/<uuid:group_id>/invite/", group_invite, name="group-invite"),
+    path("groups/<uuid:group_id>/join/", group_join, name="group-join"),
+    path("groups/<uuid:group_id>/decline/", group_decline, name="group-decline"),
+    path("groups/<uuid:group_id>/leave/", group_leave, name="group-leave"),
 ]

@@ -1,5 +1,6 @@
 """The mentor's part of a partner's home: next sessions, the calendar link, the policy to acknowledge, shadowing
-hours, boundary incidents reported, 1:1 records to confirm and reminders. Made for a phone.
+hours, boundary incidents reported, 1:1 records to confirm, peer groups to join or leave, and reminders. Made for
+a phone.
 
 Every read starts from the user's own Person in this partner (visible_to), so a mentor sees only their own;
 each is one bounded query, whatever the number of rows.
@@ -13,7 +14,7 @@ from django.utils import timezone
 from franchise.policy import effective_policy
 from franchise.querysets import own_acknowledgement
 from reminders.models import Reminder
-from supervision.models import BoundaryIncident, Person, SupervisionSession
+from supervision.models import BoundaryIncident, GroupInvitation, GroupMembership, Person, SupervisionSession
 from supervision.sessions import agenda
 from training.models import Certificate
 from web.today.links import url_or_none
@@ -22,6 +23,8 @@ from web.today.links import url_or_none
 REMINDERS_AHEAD = timedelta(days=14)
 REMINDERS_BEHIND = timedelta(days=30)
 REMINDERS_SHOWN = 10
+# Peer groups shown: a person is asked to, and sits in, a handful at most.
+GROUPS_SHOWN = 20
 
 
 def _reminders(user, partner, now):
@@ -82,6 +85,46 @@ def _session_item(session, partner, slug):
     }
 
 
+def _peer_groups(user, person, slug):
+    """The invitations waiting for the person's answer and the groups they are in, each with where to answer or
+    leave (two queries)."""
+    invitations = list(
+        GroupInvitation.objects.visible_to(user)
+        .pending()
+        .filter(person=person)
+        .select_related("group__partner", "invited_by")
+        .order_by("created_at", "pk")[:GROUPS_SHOWN]
+    )
+    memberships = list(
+        GroupMembership.objects.visible_to(user)
+        .filter(person=person)
+        .exclude(group__status="closed")
+        .select_related("group__partner")
+        .order_by("group__name", "pk")[:GROUPS_SHOWN]
+    )
+    return {
+        "invitations": [
+            {
+                "invitation": invitation,
+                "group": invitation.group,
+                "host": "" if invitation.group.partner_id == person.partner_id else invitation.group.partner.name,
+                "join_url": url_or_none("group-join", slug, invitation.group_id),
+                "decline_url": url_or_none("group-decline", slug, invitation.group_id),
+            }
+            for invitation in invitations
+        ],
+        "memberships": [
+            {
+                "membership": membership,
+                "group": membership.group,
+                "host": "" if membership.group.partner_id == person.partner_id else membership.group.partner.name,
+                "leave_url": url_or_none("group-leave", slug, membership.group_id),
+            }
+            for membership in memberships
+        ],
+    }
+
+
 def context(request, here):
     user, partner, slug = request.user, here.partner, here.partner.slug
     person = Person.objects.visible_to(user).filter(partner=partner, user=user).with_shadowing_hours().first()
@@ -113,6 +156,7 @@ def context(request, here):
             {"session": s, "url": url_or_none("session-detail", slug, s.pk)}
             for s in agenda.records_to_confirm(user, person)
         ],
+        "peer_groups": _peer_groups(user, person, slug),
         "reminders": _reminders(user, partner, now),
         "certificates": _certificates(user, person, slug),
     }
