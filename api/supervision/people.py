@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from api.base import ScopedViewSet
 from api.fields import TargetPartnerField, VisibleRelatedField
 from api.schema import illegal_transition_response, unmet_response
+from api.serializers import ListSerializer
 from core.tenancy import COORDINATOR, access_for
 from franchise.models import Partner
 from supervision.models import Match, MentorStatus, Person, PersonTransition, ShadowingLog
@@ -59,6 +60,7 @@ class PersonSerializer(serializers.ModelSerializer):
         ]
         # The status moves only through …/transition/, which also sets the pause fields.
         read_only_fields = ["partner", "mentor_status", "pause_reason", "pause_review_on"]
+        list_serializer_class = ListSerializer
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_calendar_url(self, person):
