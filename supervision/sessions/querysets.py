@@ -116,7 +116,6 @@ class SupervisionSessionQuerySet(TenantQuerySet):
             )
         )
 
-
     def for_listing(self):
         """What a list shows of a session: its own columns (its parties are shown as ids, so no join) and its
         attendees with their names, read for the page only, so the sort and the page run on this table alone.
