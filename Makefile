@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BENCH) $(BIN)/python manage.py migrate --noinput -v0
 	$(BENCH) $(BIN)/python manage.py bench_compliance --mentors 10000
 	$(BENCH) $(BIN)/python manage.py bench_reminders --people 100000 --partners 100
+	$(BENCH) $(BIN)/python manage.py bench_lists --sessions 10000
 
 # Schemathesis against a server of its own (.ci/fuzz, which CI runs too): every operation as a coordinator and as a
 # licensor admin; fails on a 5xx or an answer the OpenAPI schema does not describe. SQLite in a throwaway directory,

@@ -19,7 +19,9 @@ class ScopedFilterBackend(DjangoFilterBackend):
     def filter_queryset(self, request, queryset, view):
         # Filters narrow lists; the schema documents them on list operations only. DRF would also apply them to
         # a detail route, building a FilterSet (a deep copy of every filter) for each object fetched.
-        if getattr(view, "detail", False):
+        if getattr(view, "detail", False) or not _filter_parameters(request, view):
+            # Without a filter parameter a FilterSet filters nothing: building it (a deep copy of every
+            # filter, a form to validate) would be all cost.
             return queryset
         return super().filter_queryset(request, queryset, view)
 
@@ -42,6 +44,13 @@ class ScopedFilterBackend(DjangoFilterBackend):
         return filterset
 
 
+def _filter_parameters(request, view):
+    """The query parameters that are not the paginator's own: only these can be filters."""
+    paginator = getattr(view, "paginator", None)
+    own = {getattr(paginator, "page_query_param", None), getattr(paginator, "page_size_query_param", None)}
+    return [name for name in request.query_params if name not in own]
+
+
 class ScopedViewSetMixin:
     """Every queryset starts from ``visible_to(request.user)``.
 
@@ -51,9 +60,15 @@ class ScopedViewSetMixin:
     """
 
     filter_backends = [ScopedFilterBackend]
+    # The list's own queryset, when it shows less than the detail (fewer columns, no related rows): the rows
+    # are still cut down by visible_to exactly as for the detail.
+    list_queryset = None
 
     def get_queryset(self):
-        queryset = super().get_queryset()
+        if getattr(self, "action", None) == "list" and self.list_queryset is not None:
+            queryset = self.list_queryset.all()
+        else:
+            queryset = super().get_queryset()
         if not hasattr(queryset, "visible_to"):
             raise ImproperlyConfigured(f"{type(self).__name__}: {queryset.model.__name__} has no visible_to(user).")
         return queryset.visible_to(self.request.user)

@@ -65,6 +65,13 @@ class OffsetDateTimeFormField(forms.DateTimeField):
         return value.astimezone(UTC) if value is not None else None
 
 
+class BlankAsNullCharField(serializers.CharField):
+    """A text column whose blank means "not yet": shown as null."""
+
+    def to_representation(self, value):
+        return super().to_representation(value) or None
+
+
 class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
     """A reference by id that only accepts objects the caller can see.
 

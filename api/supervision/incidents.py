@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from api.base import ScopedFilterBackend, ScopedViewSet
 from api.fields import DateTimeField, VisibleRelatedField
+from api.serializers import ListSerializer
 from franchise.models import BoundaryRule, Partner
 from supervision.incidents import services as incidents
 from supervision.incidents.rules import may_read_reflection
@@ -58,6 +59,7 @@ class IncidentSummarySerializer(serializers.ModelSerializer):
         model = BoundaryIncident
         fields = SUMMARY_FIELDS
         read_only_fields = fields
+        list_serializer_class = ListSerializer
 
 
 class IncidentTransitionSerializer(serializers.ModelSerializer):
@@ -195,6 +197,8 @@ class IncidentViewSet(ScopedViewSet):
     """
 
     queryset = BoundaryIncident.objects.all()
+    # Never the account (description, immediate action): the list does not show it, so it is not even read.
+    list_queryset = BoundaryIncident.objects.only(*SUMMARY_FIELDS)
     serializer_class = IncidentSerializer
     filterset_class = IncidentFilter
     http_method_names = ["get", "post", "patch", "head", "options"]

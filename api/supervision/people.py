@@ -3,6 +3,7 @@
 Views validate shapes and call supervision.people.services; the rules live there and in supervision.people.rules.
 """
 
+from django.utils.functional import cached_property
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 from api.base import ScopedViewSet
 from api.fields import TargetPartnerField, VisibleRelatedField
 from api.schema import illegal_transition_response, unmet_response
+from api.serializers import ListSerializer
 from core.tenancy import COORDINATOR, access_for
 from franchise.models import Partner
 from supervision.models import Match, MentorStatus, Person, PersonTransition, ShadowingLog
@@ -60,19 +62,30 @@ class PersonSerializer(serializers.ModelSerializer):
         ]
         # The status moves only through …/transition/, which also sets the pause fields.
         read_only_fields = ["partner", "mentor_status", "pause_reason", "pause_review_on"]
+        list_serializer_class = ListSerializer
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_calendar_url(self, person):
+        caller = self._calendar_readers
+        if caller is None:
+            return None
+        user_id, every_partner, coordinated = caller
+        if person.user_id is not None and person.user_id == user_id:
+            return person.calendar_url
+        if every_partner or person.partner_id in coordinated:
+            return person.calendar_url
+        return None
+
+    @cached_property
+    def _calendar_readers(self):
+        """(the caller's user id, a licensor?, the partners they coordinate), worked out once per request: a
+        list asks for every row. None without a caller."""
         request = self.context.get("request")
         user = getattr(request, "user", None)
         if user is None:
             return None
-        if person.user_id is not None and person.user_id == user.pk:
-            return person.calendar_url
         access = access_for(user)
-        if access.is_licensor or access.has_role(person.partner_id, (COORDINATOR,)):
-            return person.calendar_url
-        return None
+        return user.pk, access.is_licensor, frozenset(access.partner_ids([COORDINATOR]))
 
 
 class NewPersonSerializer(PersonSerializer):

@@ -25,8 +25,9 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 
 from api.base import ScopedFilterBackend, ScopedViewSetMixin
-from api.fields import DateTimeField, TargetPartnerField, VisibleRelatedField
+from api.fields import BlankAsNullCharField, DateTimeField, TargetPartnerField, VisibleRelatedField
 from api.schema import illegal_transition_response, unmet_response
+from api.serializers import ListSerializer
 from core.errors import NotFound
 from core.tenancy import COORDINATOR, MENTOR, SUPERVISOR, access_for, feed_is_open
 from franchise.models import Partner
@@ -436,18 +437,14 @@ class ToolkitProcessViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mi
 class AttendeeSerializer(serializers.ModelSerializer):
     person = serializers.UUIDField(source="person_id", read_only=True)
     name = serializers.CharField(source="person.name", read_only=True)
-    attendance = serializers.CharField(
+    attendance = BlankAsNullCharField(
         read_only=True, allow_null=True, help_text="present, apologies or absent; null until recorded."
     )
 
     class Meta:
         model = SessionAttendance
         fields = ["person", "name", "attendance"]
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["attendance"] = data["attendance"] or None
-        return data
+        list_serializer_class = ListSerializer
 
 
 class SupervisionSessionSerializer(serializers.ModelSerializer):
@@ -483,6 +480,7 @@ class SupervisionSessionSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+        list_serializer_class = ListSerializer
 
     def _private(self, session, value):
         # Decided in the list's own query (with_notes_visibility), so no query per row.
@@ -594,6 +592,7 @@ class SupervisionSessionViewSet(mixins.CreateModelMixin, _WriteViewSet):
     """
 
     queryset = SupervisionSession.objects.with_parties()
+    list_queryset = SupervisionSession.objects.for_listing()
     serializer_class = SupervisionSessionSerializer
     filterset_class = SupervisionSessionFilter
 

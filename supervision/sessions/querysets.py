@@ -146,6 +146,23 @@ class SupervisionSessionQuerySet(TenantQuerySet):
             )
         )
 
+    def for_listing(self):
+        """What a list shows of a session: its own columns (its parties are shown as ids, so no join) and its
+        attendees with their names, read for the page only, so the sort and the page run on this table alone.
+
+        The attendees are a plain list in `listed_attendances` (what api.serializers.ListSerializer reads for
+        `attendances`): a related manager's queryset for each row of the page would cost more than the rows."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "attendances",
+                queryset=_model("SessionAttendance")
+                .objects.select_related("person")
+                .only("session_id", "person_id", "attendance", "person__name")
+                .order_by("person__name", "id"),
+                to_attr="listed_attendances",
+            )
+        )
+
 
 class SessionAttendanceQuerySet(TenantQuerySet):
     visible_with = "session"
