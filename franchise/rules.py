@@ -11,7 +11,19 @@ from franchise.models import Licence, PolicyAcknowledgement, PolicyVersion
 # A partner's pages live under `/<slug>/`; these first path segments are Tandem's own, so no partner may take
 # one (tests/web/test_credentials.py checks every top-level route is listed).
 RESERVED_SLUGS = frozenset(
-    {"admin", "api", "calendar", "healthz", "invite", "login", "logout", "password-reset", "static", "verify"}
+    {
+        "admin",
+        "api",
+        "calendar",
+        "console",
+        "healthz",
+        "invite",
+        "login",
+        "logout",
+        "password-reset",
+        "static",
+        "verify",
+    }
 )
 
 

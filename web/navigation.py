@@ -30,7 +30,16 @@ def links_for(here):
     return links
 
 
+def console_links():
+    from web.console.base import CONSOLE_AREAS
+
+    return [{"key": key, "label": label, "url": reverse(url_name)} for key, label, url_name in CONSOLE_AREAS]
+
+
 def context(request):
-    """Template context processor: `here` (the partner of the page, if any) and its `nav_links`."""
+    """Template context processor: `here` (the partner of the page, if any) and its `nav_links`; on the
+    licensor's console, the console's own areas."""
     here = getattr(request, "here", None)
+    if getattr(request, "console", False):
+        return {"here": None, "nav_links": [], "console_links": console_links()}
     return {"here": here, "nav_links": links_for(here) if here else []}

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from web import accounts, credentials, home
+from web.console import licences as console_licences
 from web.franchise import policy
 from web.supervision import imports, incidents, me, people, sessions, toolkit
 from web.training import accreditations
@@ -35,5 +36,6 @@ urlpatterns = [
     path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("invite/<str:token>/", accounts.accept_invitation, name="accept-invitation"),
     *credentials.public_urlpatterns,
+    path("console/", include(console_licences.urlpatterns)),
     path("<slug:partner_slug>/", include(partner_urls)),
 ]
