@@ -252,7 +252,7 @@ def supervision_compliance(people=None, *, today=None, now=None):
         ),
         "supervisee",
     )
-    unconfirmed = unconfirmed.order_by().values("supervisee_id").annotate(n=Count("pk"))
+    unconfirmed = unconfirmed.order_by().values("supervisee_id").annotate(n=Count("*"))
     # Per partner, not per mentor: a hundred partners are a hundred look-ups, however many mentors they have.
     policy = partner.objects.order_by().annotate(
         version_id=version.objects.in_force_subquery(partner=OuterRef("pk"), at=now),
