@@ -281,7 +281,11 @@ class SessionAttendance(TenantModel):
     class Meta:
         ordering = ["session", "person__name"]
         constraints = [models.UniqueConstraint(fields=["session", "person"], name="session_attendance_once")]
-        indexes = [models.Index(fields=["person", "attendance"], name="attendance_person")]
+        indexes = [
+            models.Index(fields=["person", "attendance"], name="attendance_person"),
+            # A partner's or a caseload's compliance finds its mentors' attended sessions from the index alone.
+            models.Index(fields=["person", "session"], condition=Q(attendance="present"), name="attendance_present"),
+        ]
 
     def __str__(self):
         return f"{self.person} at {self.session}"
