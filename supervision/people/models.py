@@ -127,6 +127,10 @@ class PersonTransition(TenantModel):
 
     class Meta:
         ordering = ["-at"]
+        indexes = [
+            # Compliance counts a mentor never supervised from their last activation: read for every mentor at once.
+            models.Index(fields=["person", "at"], condition=Q(to_status="active"), name="transition_activated"),
+        ]
 
     def __str__(self):
         return f"{self.person}: {self.from_status or '—'} → {self.to_status}"

@@ -20,8 +20,9 @@ from datetime import timedelta
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Count, F, Func, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Expression, F, Func, Max, OuterRef, Q, Value
 from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.sql.constants import LOUTER
 from django.utils import timezone
 
 from core.tenancy import COORDINATOR, SUPERVISOR, own_person_q, restrict
@@ -32,12 +33,27 @@ __all__ = [
     "UNCONFIRMED_AFTER_DAYS",
     "State",
     "AddDays",
+    "ROW",
     "supervision_compliance",
+    "compliance_rows",
     "compliance_visible_to",
 ]
 
 DUE_SOON_DAYS = 7
 UNCONFIRMED_AFTER_DAYS = 7
+
+# What a compliance row shows (the endpoint's fields): read as values, not as Person objects, where every row is read.
+ROW = (
+    "pk",
+    "name",
+    "partner_id",
+    "last_supervised_on",
+    "next_due_on",
+    "state",
+    "interval_days",
+    "policy_version",
+    "unconfirmed_records",
+)
 
 
 class State(models.TextChoices):
@@ -111,62 +127,172 @@ def _model(name):
     return apps.get_model("supervision", name)
 
 
+class _FactsJoin:
+    """LEFT OUTER JOIN (<a grouped query>) <alias> ON <alias>.<key> = <parent>.<column>: one fact per parent row,
+    computed once for the whole set (a GROUP BY) instead of a correlated subquery per row and per use.
+
+    An entry of Query.alias_map (the attributes and methods Join documents as required); the facts are read
+    through _Fact columns, so that the compiled grouped query is written into the FROM clause only once however
+    many annotations use it.
+    """
+
+    join_type = LOUTER
+    nullable = True
+    filtered_relation = None
+    join_field = None
+
+    def __init__(self, facts, key, parent_alias, parent_column, table_name, table_alias=None):
+        self.facts = facts
+        self.key = key
+        self.parent_alias = parent_alias
+        self.parent_column = parent_column
+        self.table_name = table_name
+        self.table_alias = table_alias
+
+    def as_sql(self, compiler, connection):
+        sql, params = self.facts.query.get_compiler(connection=connection).as_sql()
+        qn = compiler.quote_name_unless_alias
+        quote = connection.ops.quote_name
+        on = f"{qn(self.table_alias)}.{quote(self.key)} = {qn(self.parent_alias)}.{quote(self.parent_column)}"
+        return f"{self.join_type} ({sql}) {qn(self.table_alias)} ON ({on})", params
+
+    def relabeled_clone(self, change_map):
+        return self.__class__(
+            self.facts,
+            self.key,
+            change_map.get(self.parent_alias, self.parent_alias),
+            self.parent_column,
+            self.table_name,
+            change_map.get(self.table_alias, self.table_alias),
+        )
+
+    @property
+    def identity(self):
+        return (self.__class__, self.table_name, self.parent_alias, self.key, self.parent_column)
+
+    def __eq__(self, other):
+        return isinstance(other, _FactsJoin) and self.identity == other.identity
+
+    def __hash__(self):
+        return hash(self.identity)
+
+    def equals(self, other):
+        return self == other
+
+    def demote(self):
+        return self
+
+    def promote(self):
+        return self
+
+
+class _Fact(Expression):
+    """One column of a _FactsJoin: NULL for a row the grouped query has nothing for."""
+
+    def __init__(self, alias, column, output_field):
+        super().__init__(output_field=output_field)
+        self.alias, self.column = alias, column
+
+    def as_sql(self, compiler, connection):
+        return f"{compiler.quote_name_unless_alias(self.alias)}.{connection.ops.quote_name(self.column)}", []
+
+    def relabeled_clone(self, change_map):
+        return self.__class__(change_map.get(self.alias, self.alias), self.column, self.output_field)
+
+    def get_group_by_cols(self):
+        return [self]
+
+
+def _join_facts(people, facts, *, name, key, column="id"):
+    """`people` with `facts` (a grouped queryset keyed by `key`) LEFT JOINed on `column`; returns the alias."""
+    query = people.query
+    join = _FactsJoin(facts, key, query.get_initial_alias(), column, table_name=f"compliance_{name}")
+    return query.join(join)
+
+
 def supervision_compliance(people=None, *, today=None, now=None):
     """Active mentors annotated with last_supervised_on, interval_days, next_due_on, state, unconfirmed_records
     and policy_version (the version in force whose interval was used). One query; filter it like any queryset
-    (`.filter(state="overdue")`, `.filter(partner=...)`). The reminders planner reads the same queryset."""
+    (`.filter(state="overdue")`, `.filter(partner=...)`). The reminders planner reads the same queryset.
+
+    Each per-mentor fact (the last held session attended, the last activation, the unconfirmed records) is
+    grouped once over its table and joined; the policy in force is looked up once per partner. When `people`
+    is narrowed (a partner, a caseload, a few ids), the grouped queries are narrowed to those people too, so a
+    small read stays small.
+    """
     now = now or timezone.now()
     today = today or timezone.localdate(now)
     person = _model("Person")
     attendance = _model("SessionAttendance")
     session = _model("SupervisionSession")
     transition = _model("PersonTransition")
+    partner = apps.get_model("franchise", "Partner")
     version = apps.get_model("franchise", "PolicyVersion")
 
+    narrowed = people is not None and people.query.has_filters()
     people = (people if people is not None else person.objects.all()).filter(mentor_status=person.Status.ACTIVE)
-    last_held = (
-        attendance.objects.filter(
-            person=OuterRef("pk"),
-            attendance=attendance.Attendance.PRESENT,
-            session__status=session.Status.HELD,
-        )
-        .order_by("-session__starts_on")
-        .values("session__starts_on")[:1]
+    mentors = people.order_by().values("pk")
+
+    def of_these(rows, path):
+        return rows.filter(**{f"{path}__in": mentors}) if narrowed else rows
+
+    last_held = of_these(
+        attendance.objects.filter(attendance=attendance.Attendance.PRESENT, session__status=session.Status.HELD),
+        "person",
     )
-    became_active = (
-        transition.objects.filter(person=OuterRef("pk"), to_status=person.Status.ACTIVE)
-        .order_by("-at")
-        .annotate(on=TruncDate("at"))
-        .values("on")[:1]
-    )
-    unconfirmed = (
+    last_held = last_held.order_by().values("person_id").annotate(on=Max("session__starts_on"))
+    became_active = of_these(transition.objects.filter(to_status=person.Status.ACTIVE), "person")
+    became_active = became_active.order_by().values("person_id").annotate(on=TruncDate(Max("at")))
+    unconfirmed = of_these(
         session.objects.filter(
-            supervisee=OuterRef("pk"),
             kind=session.Kind.ONE_TO_ONE,
             status=session.Status.HELD,
             confirmed_at__isnull=True,
             starts_at__lt=now - timedelta(days=UNCONFIRMED_AFTER_DAYS),
-        )
-        .order_by()
-        .values("supervisee")
-        .annotate(n=Count("pk"))
-        .values("n")
+        ),
+        "supervisee",
     )
+    unconfirmed = unconfirmed.order_by().values("supervisee_id").annotate(n=Count("*"))
+    # Per partner, not per mentor: a hundred partners are a hundred look-ups, however many mentors they have.
+    policy = partner.objects.order_by().annotate(
+        version_id=version.objects.in_force_subquery(partner=OuterRef("pk"), at=now),
+        interval_days=policy_value("supervision_interval_days", partner=OuterRef("pk"), at=now),
+    )
+    policy = policy.values("id", "version_id", "interval_days")
+
+    people = people._chain()
+    held_at = _join_facts(people, last_held, name="last_held", key="person_id")
+    active_at = _join_facts(people, became_active, name="became_active", key="person_id")
+    unconfirmed_at = _join_facts(people, unconfirmed, name="unconfirmed", key="supervisee_id")
+    policy_at = _join_facts(people, policy, name="policy", key="id", column="partner_id")
     return people.annotate(
-        last_supervised_on=Subquery(last_held, output_field=models.DateField()),
-        interval_days=policy_value("supervision_interval_days", at=now),
-        policy_version=version.objects.in_force_subquery(at=now),
+        last_supervised_on=_Fact(held_at, "on", models.DateField()),
+        interval_days=_Fact(policy_at, "interval_days", models.IntegerField()),
+        policy_version=_Fact(policy_at, "version_id", models.UUIDField()),
         next_due_on=AddDays(
             Coalesce(
                 F("last_supervised_on"),
-                Subquery(became_active, output_field=models.DateField()),
+                _Fact(active_at, "on", models.DateField()),
                 TruncDate("created_at"),
             ),
             F("interval_days"),
         ),
         state=StateOf(DaysBetween(F("next_due_on"), Value(today))),
-        unconfirmed_records=Coalesce(Subquery(unconfirmed, output_field=models.IntegerField()), Value(0)),
+        unconfirmed_records=Coalesce(_Fact(unconfirmed_at, "n", models.IntegerField()), Value(0)),
     )
+
+
+def compliance_rows(user, *, partner=None, state=None, today=None, now=None):
+    """The compliance list as `user` reads it (ROW values, by next due date): the mentors they may see, of
+    `partner` when given, in `state` when given. Who and which partner narrow the people before the facts are
+    computed; the state is known only once they are."""
+    people = compliance_visible_to(user, _model("Person").objects.all())
+    if partner is not None:
+        people = people.filter(partner=partner)
+    rows = supervision_compliance(people, today=today, now=now)
+    if state:
+        rows = rows.filter(state=state)
+    return rows.order_by("next_due_on", "name", "pk").values(*ROW)
 
 
 def compliance_visible_to(user, rows):

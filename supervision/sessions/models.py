@@ -310,6 +310,14 @@ class SupervisionSession(TenantModel):
             models.Index(fields=["partner", "starts_at"], name="session_partner_start"),
             models.Index(fields=["group", "starts_at"], name="session_group_start"),
             models.Index(fields=["series", "starts_at"], name="session_series_start"),
+            # Compliance reads every held session's date (joined from the attendances) and every held 1:1 awaiting
+            # its supervisee's confirmation, for all mentors at once: these two are read from the index alone.
+            models.Index(fields=["id"], include=["starts_on"], condition=Q(status="held"), name="session_held_on"),
+            models.Index(
+                fields=["supervisee", "starts_at"],
+                condition=Q(kind="one_to_one", status="held", confirmed_at__isnull=True),
+                name="session_unconfirmed",
+            ),
         ]
         constraints = [
             models.CheckConstraint(name="session_ends_after_start", condition=Q(ends_at__gt=models.F("starts_at"))),
@@ -360,7 +368,11 @@ class SessionAttendance(TenantModel):
     class Meta:
         ordering = ["session", "person__name"]
         constraints = [models.UniqueConstraint(fields=["session", "person"], name="session_attendance_once")]
-        indexes = [models.Index(fields=["person", "attendance"], name="attendance_person")]
+        indexes = [
+            models.Index(fields=["person", "attendance"], name="attendance_person"),
+            # A partner's or a caseload's compliance finds its mentors' attended sessions from the index alone.
+            models.Index(fields=["person", "session"], condition=Q(attendance="present"), name="attendance_present"),
+        ]
 
     def __str__(self):
         return f"{self.person} at {self.session}"
