@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('franchise', '0004_hashed_tokens_two_factor_policy'),
-        ('supervision', '0002_supervisionassignment'),
+        ('supervision', '0004_toolkit_and_group_invitations'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
