@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from rest_framework.test import APIClient
 
-from franchise.models import Criterion
+from franchise.models import Criterion, User
 from tests.training.factories import CertificateFactory, CourseFactory, EnrolmentFactory
 from tests.training.scenario import *  # noqa: F403
 from training import badges, services
@@ -197,3 +197,18 @@ def test_a_key_given_in_the_environment_signs(certificate, settings):
         )
     finally:
         badges.signing_key.cache_clear()
+
+
+def test_a_demo_certificate_verifies_as_a_page_and_a_badge_and_both_say_revoked_after_revocation(demo):
+    certificate = demo["certificates"][0]
+    licensor = User.objects.get(email="admin@licensor.example")
+    badge = f"{SITE}/api/v1/certificates/verify/{certificate.code}/badge/"
+
+    assert "Valid." in APIClient().get(f"/verify/{certificate.code}/").content.decode()
+    verify_proof(fetch(badge))
+    assert not revoked(fetch(badge))
+
+    services.revoke_certificate(by=licensor, certificate=certificate, reason="Demo revocation.")
+
+    assert "Revoked." in APIClient().get(f"/verify/{certificate.code}/").content.decode()
+    assert revoked(fetch(badge))
