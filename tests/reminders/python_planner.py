@@ -21,12 +21,12 @@ from reminders.models import Kind, Reminder
 from reminders.planner import (
     CATCH_UP,
     PLAN_AHEAD,
-    coordinators_of,
+    coordinator_memberships,
+    dedupe_key,
     expiry_thresholds,
     licensor_admins,
     morning_of,
     reachable,
-    reminder_row,
     subject_type,
     threshold_expression,
     with_coordinators,
@@ -41,6 +41,25 @@ from supervision.models import (
 )
 from supervision.sessions.compliance import State, supervision_compliance
 from training.models import Certificate, TrainerAccreditation
+
+
+def reminder_row(kind, *, subject_type, subject_id, partner_id, due_at, key, user_id=None, email="", details=None):
+    return Reminder(
+        kind=kind,
+        partner_id=partner_id,
+        recipient_user_id=user_id,
+        recipient_email="" if user_id is not None else email,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        due_at=due_at,
+        attempt_after=due_at,
+        dedupe_key=dedupe_key(kind, *key, user_id=user_id, email=email),
+        details=details or {},
+    )
+
+
+def coordinators_of(partner_ids, kind):
+    return list(coordinator_memberships(partner_ids, kind).values_list("partner_id", "user_id").distinct())
 
 
 def licence_expiring(now):
