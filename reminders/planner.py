@@ -1,11 +1,15 @@
 """The planner: each kind of reminder is one function that turns a domain queryset into ledger rows.
 
 A planner function takes `now` and returns the number of rows it inserted.
-It reads its subjects *and their recipients* with set-based queries (a join
-or a subquery, never a query per subject) and writes them with
-bulk_create(ignore_conflicts=True) — INSERT … ON CONFLICT DO NOTHING, 2,000
-rows a statement: a row whose dedupe key exists already is skipped by the
-database, so planning is safe to repeat and to run in two places at once.
+It describes its rows as a queryset over its subjects *and their recipients*
+(rows(): the recipient, when it is due, the dedupe key and the details, all
+computed in SQL) and inserts them with one INSERT … SELECT … ON CONFLICT
+(dedupe_key) DO NOTHING (insert()), counting the rows from the statement.
+Nothing is read into Python: a row whose key is in the ledger is left out by
+the SELECT (one index look-up), and one a concurrent planner inserted first
+is skipped by the database, so planning is safe to repeat and to run in two
+places at once. The keys are the strings dedupe_key() builds, so rows planned
+by earlier versions dedupe against new ones (tests/reminders/test_planned_rows.py).
 
 Kinds marked `daily` (licence and accreditation expiry) are planned by the
 daily beat entry; the others by the sweep every few minutes. Kinds that a
@@ -173,18 +177,22 @@ class KeyText(Func):
         (source,) = self.get_source_expressions()
         if source.output_field.get_internal_type() == "DateTimeField":
             sql, params = compiler.compile(source)
-            return self.POSTGRESQL_DATETIME.format(time=sql), [*params, *params]
+            return self.POSTGRESQL_DATETIME.replace("{time}", sql), [*params, *params]
         return self.as_sql(compiler, connection, template=self._template(self.POSTGRESQL), **extra_context)
 
     def as_sqlite(self, compiler, connection, **extra_context):
         return self.as_sql(compiler, connection, template=self._template(self.SQLITE), **extra_context)
 
 
+# What Python's str.strip() strips, for PostgreSQL's btrim(), which strips spaces only unless told.
+_WHITESPACE = "".join(f"\\u{ord(c):04x}" for c in map(chr, range(0x3001)) if c.isspace())
+
+
 class EmailKey(_Template):
-    """An email address as a key part: without surrounding spaces, lower case."""
+    """An email address as a key part: without surrounding whitespace, lower case."""
 
     function = "tandem_email_key"
-    postgresql_template = "lower(btrim(%(expressions)s, E' \\t\\n\\r\\f\\v'))"
+    postgresql_template = f"lower(btrim(%(expressions)s, E'{_WHITESPACE}'))"
     output_field = TextField()
 
 
@@ -192,20 +200,17 @@ class FitKey(_Template):
     """A key longer than the column holds as its kind and the key's SHA-256, as dedupe_key() does."""
 
     function = "tandem_fit_key"
-    postgresql_template = (
-        "CASE WHEN length(%(key)s) > 255 THEN %(kind)s || ':' || encode(sha256(convert_to(%(key)s, 'UTF8')), 'hex') "
-        "ELSE %(key)s END"
-    )
     output_field = TextField()
 
     def as_postgresql(self, compiler, connection, **extra_context):
-        kind, key = (compiler.compile(expression) for expression in self.get_source_expressions())
-        # The key is written three times: its parameters are repeated in the order they appear.
-        sql = self.postgresql_template.replace("%(key)s", "{key}").replace("%(kind)s", "{kind}")
-        params = []
-        for name in ("key", "kind", "key", "key"):
-            params.extend({"key": key, "kind": kind}[name][1])
-        return sql.format(key=key[0], kind=kind[0]), params
+        (kind, kind_params), (key, key_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        sql = (
+            f"CASE WHEN length({key}) > 255 THEN {kind} || ':' || encode(sha256(convert_to({key}, 'UTF8')), 'hex') "
+            f"ELSE {key} END"
+        )
+        return sql, [*key_params, *kind_params, *key_params, *key_params]
 
 
 class Joined(Func):

@@ -100,7 +100,9 @@ def _build_world(now, partner, other_partner, coordinator, other_coordinator):
         SupervisionSessionFactory(partner=where, starts_at=(now + timedelta(hours=2)).replace(microsecond=0))
         SupervisionSessionFactory(partner=where, starts_at=now + timedelta(hours=24, minutes=10))
         moved = SupervisionSessionFactory(partner=where, sequence=2)
-        SessionAttendanceFactory(partner=where, session=moved, person=PersonFactory(partner=where, email="Guest@X.org"))
+        SessionAttendanceFactory(
+            partner=where, session=moved, person=PersonFactory(partner=where, email=" vera.Guest@X.org\t")
+        )
         SupervisionSessionFactory(partner=where, cancelled=True)
 
 
