@@ -108,6 +108,7 @@ def plan(now=None, *, daily=None, kinds=None):
             continue
         try:
             with transaction.atomic():
+                _allow_long_statements()
                 counts[str(kind)] = entry.plan(now)
         except Exception as exc:
             logger.exception("Planning %s reminders failed", kind)
@@ -115,6 +116,18 @@ def plan(now=None, *, daily=None, kinds=None):
     if failures:
         raise PlanningFailed(failures)
     return counts
+
+
+# A kind plans in one statement however many rows fall due: the first sweep over a national programme
+# (100,000 mentors overdue at once) inserts them all, longer than the timeout that guards web requests
+# (DATABASE_STATEMENT_TIMEOUT_MS) on a busy machine. A sweep runs in a worker; this still bounds it.
+PLANNING_STATEMENT_TIMEOUT_MS = 10 * 60 * 1000
+
+
+def _allow_long_statements():
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL statement_timeout = {int(PLANNING_STATEMENT_TIMEOUT_MS)}")
 
 
 # --- building rows, in SQL ----------------------------------------------------------
