@@ -150,8 +150,8 @@ def _as_expression(value):
 
 
 class _Template(Func):
-    """A function whose SQL is `template` on PostgreSQL and a call of the SQLite function `function` (registered
-    below, in Python, per connection) elsewhere: where the two databases' SQL differs, SQLite runs the Python."""
+    """A function written as `postgresql_template` on PostgreSQL and as a call of `function` on SQLite, a Python
+    function registered per connection (SQLITE_FUNCTIONS): where the two databases' SQL differs, SQLite runs Python."""
 
     postgresql_template = None
 
@@ -234,7 +234,7 @@ class Joined(Func):
     output_field = TextField()
 
 
-def Key(kind, parts, *, user, email):
+def key_expression(kind, parts, *, user, email):
     """The dedupe key, in SQL, before it is fitted to the column (FitKey): dedupe_key(kind, *parts,
     user_id=user, email=email) for every row whose key is short enough, as nearly all are."""
     pieces = [Value(f"{kind!s}:")]
@@ -295,7 +295,7 @@ def rows(queryset, kind, *, subject, partner, user, email=None, due_at, key, det
         planned_user_id=user,
         planned_email=Case(When(IsNull(user, True), then=email), default=Value(""), output_field=CharField()),
         planned_due_at=_as_expression(due_at),
-        planned_raw_key=Key(kind, key, user=user, email=email),
+        planned_raw_key=key_expression(kind, key, user=user, email=email),
         planned_key=FitKey(Value(str(kind)), F("planned_raw_key")),
         planned_details=JSONObject(**{name: _as_expression(value) for name, value in (details or {}).items()}),
     )
