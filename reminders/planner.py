@@ -108,7 +108,7 @@ def plan(now=None, *, daily=None, kinds=None):
             continue
         try:
             with transaction.atomic():
-                _allow_long_statements()
+                allow_long_statements()
                 counts[str(kind)] = entry.plan(now)
         except Exception as exc:
             logger.exception("Planning %s reminders failed", kind)
@@ -124,7 +124,8 @@ def plan(now=None, *, daily=None, kinds=None):
 PLANNING_STATEMENT_TIMEOUT_MS = 10 * 60 * 1000
 
 
-def _allow_long_statements():
+def allow_long_statements():
+    """Let the statements of the current transaction run for PLANNING_STATEMENT_TIMEOUT_MS (PostgreSQL)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL statement_timeout = {int(PLANNING_STATEMENT_TIMEOUT_MS)}")

@@ -204,6 +204,7 @@ class Command(BaseCommand):
 
         def floor():
             with transaction.atomic(), connection.cursor() as cursor:
+                planner.allow_long_statements()  # as the planner does
                 cursor.execute(_UPCOMING_FLOOR, _upcoming_floor_params(now))
 
         comparisons = [
