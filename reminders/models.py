@@ -95,7 +95,7 @@ class Reminder(models.Model):
     claimed_by = models.UUIDField(null=True, blank=True, editable=False)
     claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
-    # The planner stamps each insert with its own timestamp, so it counts exactly the rows it inserted.
+    # When the planner inserted the row (the overdue kind reads it back to skip a mentor reminded in this spell).
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = ReminderQuerySet.as_manager()
@@ -117,7 +117,6 @@ class Reminder(models.Model):
             # without a sort even when thousands of rows share one due time (a morning's digests).
             models.Index(fields=["attempt_after", "id"], condition=Q(status="pending"), name="reminder_claimable"),
             models.Index(fields=["subject_type", "subject_id", "status"], name="reminder_subject"),
-            models.Index(fields=["kind", "created_at"], name="reminder_planned"),
         ]
 
     def __str__(self):

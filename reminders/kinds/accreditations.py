@@ -1,18 +1,20 @@
 """Trainer accreditation expiring: to the trainer and the licensor admins, 90, 30 and 7 days before."""
 
+from django.db.models import Value
 from django.utils import timezone
 
 from reminders.messages import content, days_phrase, site_link
 from reminders.models import Kind
 from reminders.planner import (
+    KeyText,
     expiry_thresholds,
     insert,
-    licensor_admins,
     planner,
     reachable,
-    reminder_row,
+    rows,
     subject_type,
     threshold_expression,
+    to_licensor_admins,
 )
 from training.models import TrainerAccreditation
 
@@ -27,35 +29,29 @@ def plan_accreditation_expiring(now):
     if not thresholds:
         return 0
     today = timezone.localdate(now)
-    accreditation_type = subject_type(TrainerAccreditation)
     expiring = TrainerAccreditation.objects.expiring_within(thresholds[-1], today=today).annotate(
         threshold=threshold_expression("expires_on", today, thresholds)
     )
 
-    def row(item, partner_id, user_id=None, email=""):
-        return reminder_row(
+    columns = dict(
+        subject="pk",
+        due_at=Value(now),
+        key=("pk", "expires_on", "threshold"),
+        details={"days": "threshold", "expires_on": KeyText("expires_on")},
+    )
+    return insert(
+        KIND,
+        rows(
+            reachable(expiring, KIND, "person"),
             KIND,
-            subject_type=accreditation_type,
-            subject_id=item["pk"],
-            partner_id=partner_id,
-            due_at=now,
-            key=(item["pk"], item["expires_on"].isoformat(), item["threshold"]),
-            user_id=user_id,
-            email=email,
-            details={"days": item["threshold"], "expires_on": item["expires_on"].isoformat()},
-        )
-
-    rows = [
-        row(item, item["partner_id"], item["person__user_id"], item["person__email"])
-        for item in reachable(expiring, KIND, "person").values(
-            "pk", "partner_id", "expires_on", "threshold", "person__user_id", "person__email"
-        )
-    ]
-    admins = licensor_admins(KIND)
-    if admins:
-        for item in expiring.values("pk", "expires_on", "threshold"):
-            rows.extend(row(item, None, user_id) for user_id in admins)
-    return insert(KIND, rows, now=now)
+            partner="partner_id",
+            user="person__user_id",
+            email="person__email",
+            **columns,
+        ),
+        *to_licensor_admins(expiring, KIND, **columns),
+        subject_type=subject_type(TrainerAccreditation),
+    )
 
 
 def _accreditations(ids):

@@ -1,8 +1,10 @@
 """Certificate issued: to the learner, as soon as the sweep finds the new certificate."""
 
+from django.db.models import Value
+
 from reminders.messages import content, site_link
 from reminders.models import Kind
-from reminders.planner import CATCH_UP, insert, planner, reachable, reminder_row, subject_type
+from reminders.planner import CATCH_UP, insert, planner, reachable, rows, subject_type
 from training.models import Certificate
 
 KIND = Kind.CERTIFICATE_ISSUED
@@ -11,24 +13,21 @@ KIND = Kind.CERTIFICATE_ISSUED
 @planner(KIND)
 def plan_certificate_issued(now):
     """Valid certificates issued in the last week, to their holder (the enrolment's learner)."""
-    certificate_type = subject_type(Certificate)
     issued = Certificate.objects.filter(status=Certificate.Status.VALID, created_at__gte=now - CATCH_UP)
-    rows = [
-        reminder_row(
+    return insert(
+        KIND,
+        rows(
+            reachable(issued, KIND, "enrolment__learner"),
             KIND,
-            subject_type=certificate_type,
-            subject_id=item["pk"],
-            partner_id=item["partner_id"],
-            due_at=now,
-            key=(item["pk"],),
-            user_id=item["enrolment__learner__user_id"],
-            email=item["enrolment__learner__email"],
-        )
-        for item in reachable(issued, KIND, "enrolment__learner").values(
-            "pk", "partner_id", "enrolment__learner__user_id", "enrolment__learner__email"
-        )
-    ]
-    return insert(KIND, rows, now=now)
+            subject="pk",
+            partner="partner_id",
+            user="enrolment__learner__user_id",
+            email="enrolment__learner__email",
+            due_at=Value(now),
+            key=("pk",),
+        ),
+        subject_type=subject_type(Certificate),
+    )
 
 
 def _certificates(ids):

@@ -9,7 +9,7 @@ partner — never one message per mentor.
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Value
 from django.utils import timezone
 
 from franchise.models import Partner
@@ -17,13 +17,15 @@ from reminders.messages import content, site_link
 from reminders.models import Kind, Reminder
 from reminders.planner import (
     CATCH_UP,
-    coordinators_of,
+    KeyText,
+    coordinator_memberships,
     insert,
     morning_of,
     planner,
     reachable,
-    reminder_row,
+    rows,
     subject_type,
+    text,
 )
 from supervision.models import Person
 from supervision.sessions.compliance import State, supervision_compliance
@@ -47,21 +49,21 @@ def plan_supervision_overdue(now):
         .filter(state=State.OVERDUE, next_due_on__gte=today - timedelta(days=CATCH_UP.days))
         .exclude(Exists(reminded))
     )
-    rows = [
-        reminder_row(
+    return insert(
+        MENTOR,
+        rows(
+            reachable(overdue, MENTOR),
             MENTOR,
-            subject_type=person_type,
-            subject_id=item["pk"],
-            partner_id=item["partner_id"],
-            due_at=now,
-            key=(item["pk"], item["next_due_on"].isoformat()),
-            user_id=item["user_id"],
-            email=item["email"],
-            details={"next_due_on": item["next_due_on"].isoformat()},
-        )
-        for item in reachable(overdue, MENTOR).values("pk", "partner_id", "user_id", "email", "next_due_on")
-    ]
-    return insert(MENTOR, rows, now=now)
+            subject="pk",
+            partner="partner_id",
+            user="user_id",
+            email="email",
+            due_at=Value(now),
+            key=("pk", "next_due_on"),
+            details={"next_due_on": KeyText("next_due_on")},
+        ),
+        subject_type=person_type,
+    )
 
 
 @planner(DIGEST)
@@ -69,22 +71,22 @@ def plan_overdue_digest(now):
     """One digest a day for each coordinator of a partner with at least one overdue mentor, due in the
     morning (or now, when the sweep first finds the partner later in the day)."""
     today = timezone.localdate(now)
-    partner_type = subject_type(Partner)
     overdue_partners = supervision_compliance(now=now, today=today).filter(state=State.OVERDUE).values("partner_id")
-    rows = [
-        reminder_row(
+    return insert(
+        DIGEST,
+        rows(
+            coordinator_memberships(overdue_partners, DIGEST),
             DIGEST,
-            subject_type=partner_type,
-            subject_id=partner_id,
-            partner_id=partner_id,
-            due_at=max(morning_of(today, settings.TIME_ZONE), now),
-            key=(partner_id, today.isoformat()),
-            user_id=user_id,
-            details={"day": today.isoformat()},
-        )
-        for partner_id, user_id in coordinators_of(overdue_partners, DIGEST)
-    ]
-    return insert(DIGEST, rows, now=now)
+            subject="partner_id",
+            partner="partner_id",
+            user="user_id",
+            due_at=Value(max(morning_of(today, settings.TIME_ZONE), now)),
+            key=("partner_id", Value(today.isoformat())),
+            details={"day": text(today.isoformat())},
+            distinct=True,
+        ),
+        subject_type=subject_type(Partner),
+    )
 
 
 # --- what they say ------------------------------------------------------------------

@@ -12,19 +12,25 @@ import logging
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import DateTimeField, Func, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from reminders.messages import content, local, site_link
 from reminders.models import Kind
 from reminders.planner import (
     CATCH_UP,
+    KeyText,
+    MorningOf,
     insert,
-    licensor_admins,
-    morning_of,
+    parse_datetime_text,
     planner,
     reachable,
-    reminder_row,
+    rows,
+    sqlite_datetime,
+    sqlite_function,
     subject_type,
+    to_licensor_admins,
     with_coordinators,
 )
 from supervision.models import BoundaryIncident, IncidentAction
@@ -42,28 +48,18 @@ REVIEW_NOTICE = timedelta(hours=24)
 
 
 def _critical_rows(incidents, now):
-    incident_type = subject_type(BoundaryIncident)
-
-    def row(pk, partner_id, user_id):
-        return reminder_row(
+    columns = dict(subject="pk", due_at=Value(now), key=("pk",))
+    return (
+        rows(
+            with_coordinators(incidents, CRITICAL),
             CRITICAL,
-            subject_type=incident_type,
-            subject_id=pk,
-            partner_id=partner_id,
-            due_at=now,
-            key=(pk,),
-            user_id=user_id,
-        )
-
-    rows = [
-        row(item["pk"], item["partner_id"], item["coordinator_id"])
-        for item in with_coordinators(incidents, CRITICAL).values("pk", "partner_id", "coordinator_id").distinct()
-    ]
-    admins = licensor_admins(CRITICAL)
-    if admins:
-        for pk in incidents.values_list("pk", flat=True):
-            rows.extend(row(pk, None, user_id) for user_id in admins)
-    return rows
+            partner="partner_id",
+            user="coordinator_id",
+            distinct=True,
+            **columns,
+        ),
+        *to_licensor_admins(incidents, CRITICAL, **columns),
+    )
 
 
 @planner(CRITICAL)
@@ -74,7 +70,7 @@ def plan_incident_critical(now):
     critical = BoundaryIncident.objects.filter(
         severity=BoundaryIncident.Severity.CRITICAL, created_at__gte=now - CATCH_UP
     )
-    return insert(CRITICAL, _critical_rows(critical, now), now=now)
+    return insert(CRITICAL, *_critical_rows(critical, now), subject_type=subject_type(BoundaryIncident))
 
 
 def notify_critical_incident(sender, *, incident_id, severity, **kwargs):
@@ -86,7 +82,11 @@ def notify_critical_incident(sender, *, incident_id, severity, **kwargs):
 
     now = timezone.now()
     with transaction.atomic():
-        inserted = insert(CRITICAL, _critical_rows(BoundaryIncident.objects.filter(pk=incident_id), now), now=now)
+        inserted = insert(
+            CRITICAL,
+            *_critical_rows(BoundaryIncident.objects.filter(pk=incident_id), now),
+            subject_type=subject_type(BoundaryIncident),
+        )
     if inserted:
         publish_sweep()
 
@@ -98,72 +98,80 @@ def _review_notice_at(created_at, review_due_at):
     return review_due_at - min(REVIEW_NOTICE, (review_due_at - created_at) / 2)
 
 
+@sqlite_function("tandem_review_notice_at", 2)
+def _sqlite_review_notice_at(created_at, review_due_at):
+    return sqlite_datetime(_review_notice_at(parse_datetime_text(created_at), parse_datetime_text(review_due_at)))
+
+
+class ReviewNoticeAt(Func):
+    """_review_notice_at() of the incident's created_at and review_due_at, in SQL."""
+
+    function = "tandem_review_notice_at"
+    output_field = DateTimeField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        (created, created_params), (due, due_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        notice = f"INTERVAL '{int(REVIEW_NOTICE.total_seconds())} seconds'"
+        return f"({due} - LEAST({notice}, ({due} - {created}) / 2))", [*due_params, *due_params, *created_params]
+
+
 @planner(REVIEW_DUE)
 def plan_incident_review_due(now):
     """Incidents awaiting review: each coordinator is reminded a day before the deadline (half-way through
     a shorter window). Escalated incidents: the licensor admins are told at once that the review is theirs."""
-    incident_type = subject_type(BoundaryIncident)
     # A deadline already passed is the overdue reminder's.
     awaiting = BoundaryIncident.objects.awaiting_review().filter(review_due_at__gt=now)
-    rows = [
-        reminder_row(
-            REVIEW_DUE,
-            subject_type=incident_type,
-            subject_id=item["pk"],
-            partner_id=item["partner_id"],
-            due_at=max(_review_notice_at(item["created_at"], item["review_due_at"]), now),
-            key=(item["pk"], item["review_due_at"].isoformat()),
-            user_id=item["coordinator_id"],
-            details={"review_due_at": item["review_due_at"].isoformat()},
-        )
-        for item in with_coordinators(awaiting, REVIEW_DUE)
-        .values("pk", "partner_id", "created_at", "review_due_at", "coordinator_id")
-        .distinct()
-    ]
     escalated = BoundaryIncident.objects.filter(
         status=BoundaryIncident.Status.ESCALATED, escalated_at__gte=now - CATCH_UP
-    ).values("pk", "escalated_at", "review_due_at")
-    admins = licensor_admins(REVIEW_DUE)
-    for item in escalated if admins else ():
-        rows.extend(
-            reminder_row(
-                REVIEW_DUE,
-                subject_type=incident_type,
-                subject_id=item["pk"],
-                partner_id=None,
-                due_at=now,
-                key=(item["pk"], "escalated", item["escalated_at"].isoformat()),
-                user_id=user_id,
-                details={"escalated_at": item["escalated_at"].isoformat()},
-            )
-            for user_id in admins
-        )
-    return insert(REVIEW_DUE, rows, now=now)
+    )
+    return insert(
+        REVIEW_DUE,
+        rows(
+            with_coordinators(awaiting, REVIEW_DUE),
+            REVIEW_DUE,
+            subject="pk",
+            partner="partner_id",
+            user="coordinator_id",
+            due_at=Greatest(ReviewNoticeAt("created_at", "review_due_at"), Value(now)),
+            key=("pk", "review_due_at"),
+            details={"review_due_at": KeyText("review_due_at")},
+            distinct=True,
+        ),
+        *to_licensor_admins(
+            escalated,
+            REVIEW_DUE,
+            subject="pk",
+            due_at=Value(now),
+            key=("pk", Value("escalated"), "escalated_at"),
+            details={"escalated_at": KeyText("escalated_at")},
+        ),
+        subject_type=subject_type(BoundaryIncident),
+    )
 
 
 @planner(REVIEW_OVERDUE)
 def plan_incident_review_overdue(now):
     """Incidents still awaiting review at their deadline: to each coordinator, due at the deadline."""
-    incident_type = subject_type(BoundaryIncident)
     awaiting = BoundaryIncident.objects.awaiting_review().filter(
         review_due_at__gte=now - CATCH_UP, review_due_at__lte=now + timedelta(days=1)
     )
-    rows = [
-        reminder_row(
+    return insert(
+        REVIEW_OVERDUE,
+        rows(
+            with_coordinators(awaiting, REVIEW_OVERDUE),
             REVIEW_OVERDUE,
-            subject_type=incident_type,
-            subject_id=item["pk"],
-            partner_id=item["partner_id"],
-            due_at=max(item["review_due_at"], now),
-            key=(item["pk"], item["review_due_at"].isoformat()),
-            user_id=item["coordinator_id"],
-            details={"review_due_at": item["review_due_at"].isoformat()},
-        )
-        for item in with_coordinators(awaiting, REVIEW_OVERDUE)
-        .values("pk", "partner_id", "review_due_at", "coordinator_id")
-        .distinct()
-    ]
-    return insert(REVIEW_OVERDUE, rows, now=now)
+            subject="pk",
+            partner="partner_id",
+            user="coordinator_id",
+            due_at=Greatest("review_due_at", Value(now)),
+            key=("pk", "review_due_at"),
+            details={"review_due_at": KeyText("review_due_at")},
+            distinct=True,
+        ),
+        subject_type=subject_type(BoundaryIncident),
+    )
 
 
 # --- actions -------------------------------------------------------------------------
@@ -174,7 +182,6 @@ def plan_incident_action_due(now):
     """Open incident actions due today or tomorrow (or lately): to the action's owner, on the morning of the
     due date where the partner is."""
     today = timezone.localdate(now)
-    action_type = subject_type(IncidentAction)
     open_actions = IncidentAction.objects.filter(
         done_at__isnull=True,
         dropped_at__isnull=True,
@@ -182,23 +189,21 @@ def plan_incident_action_due(now):
         due_on__gte=today - CATCH_UP,
         due_on__lte=today + timedelta(days=1),
     )
-    rows = [
-        reminder_row(
+    return insert(
+        ACTION_DUE,
+        rows(
+            reachable(open_actions, ACTION_DUE, "owner"),
             ACTION_DUE,
-            subject_type=action_type,
-            subject_id=item["pk"],
-            partner_id=item["partner_id"],
-            due_at=max(morning_of(item["due_on"], item["partner__time_zone"]), now),
-            key=(item["pk"], item["due_on"].isoformat()),
-            user_id=item["owner__user_id"],
-            email=item["owner__email"],
-            details={"due_on": item["due_on"].isoformat()},
-        )
-        for item in reachable(open_actions, ACTION_DUE, "owner").values(
-            "pk", "partner_id", "partner__time_zone", "due_on", "owner__user_id", "owner__email"
-        )
-    ]
-    return insert(ACTION_DUE, rows, now=now)
+            subject="pk",
+            partner="partner_id",
+            user="owner__user_id",
+            email="owner__email",
+            due_at=Greatest(MorningOf("due_on", "partner__time_zone"), Value(now)),
+            key=("pk", "due_on"),
+            details={"due_on": KeyText("due_on")},
+        ),
+        subject_type=subject_type(IncidentAction),
+    )
 
 
 # --- what they say ------------------------------------------------------------------

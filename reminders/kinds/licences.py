@@ -1,18 +1,20 @@
 """Licence expiring: to the partner's coordinators and the licensor admins, 90, 30 and 7 days before."""
 
+from django.db.models import Value
 from django.utils import timezone
 
 from franchise.models import Licence
 from reminders.messages import content, days_phrase, site_link
 from reminders.models import Kind
 from reminders.planner import (
+    KeyText,
     expiry_thresholds,
     insert,
-    licensor_admins,
     planner,
-    reminder_row,
+    rows,
     subject_type,
     threshold_expression,
+    to_licensor_admins,
     with_coordinators,
 )
 
@@ -33,34 +35,29 @@ def plan_licence_expiring(now):
     if not thresholds:
         return 0
     today = timezone.localdate(now)
-    licence_type = subject_type(Licence)
     expiring = Licence.objects.expiring_within(thresholds[-1], today=today).annotate(
         threshold=threshold_expression("ends_on", today, thresholds)
     )
 
-    def row(item, partner_id, user_id):
-        return reminder_row(
+    columns = dict(
+        subject="pk",
+        due_at=Value(now),
+        key=("pk", "ends_on", "threshold"),
+        details={"days": "threshold", "ends_on": KeyText("ends_on")},
+    )
+    return insert(
+        KIND,
+        rows(
+            with_coordinators(expiring, KIND),
             KIND,
-            subject_type=licence_type,
-            subject_id=item["pk"],
-            partner_id=partner_id,
-            due_at=now,
-            key=(item["pk"], item["ends_on"].isoformat(), item["threshold"]),
-            user_id=user_id,
-            details={"days": item["threshold"], "ends_on": item["ends_on"].isoformat()},
-        )
-
-    rows = [
-        row(item, item["partner_id"], item["coordinator_id"])
-        for item in with_coordinators(expiring, KIND)
-        .values("pk", "partner_id", "ends_on", "threshold", "coordinator_id")
-        .distinct()
-    ]
-    admins = licensor_admins(KIND)
-    if admins:
-        for item in expiring.values("pk", "ends_on", "threshold"):
-            rows.extend(row(item, None, user_id) for user_id in admins)
-    return insert(KIND, rows, now=now)
+            partner="partner_id",
+            user="coordinator_id",
+            distinct=True,
+            **columns,
+        ),
+        *to_licensor_admins(expiring, KIND, **columns),
+        subject_type=subject_type(Licence),
+    )
 
 
 def _licences(ids):

@@ -2,11 +2,13 @@
 
 from datetime import timedelta
 
+from django.db.models import Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from reminders.messages import content, site_link
 from reminders.models import Kind
-from reminders.planner import CATCH_UP, insert, morning_of, planner, reminder_row, subject_type, with_coordinators
+from reminders.planner import CATCH_UP, KeyText, MorningOf, insert, planner, rows, subject_type, with_coordinators
 from supervision.models import MentorStatus, Person
 
 KIND = Kind.PAUSE_REVIEW
@@ -17,28 +19,26 @@ def plan_pause_review(now):
     """Paused mentors whose review date is today or tomorrow (or passed within the last week): one row per
     coordinator, keyed by the review date, due at 08:00 where the partner is on that day."""
     today = timezone.localdate(now)
-    person_type = subject_type(Person)
     paused = Person.objects.filter(
         mentor_status=MentorStatus.PAUSED,
         pause_review_on__gte=today - CATCH_UP,
         pause_review_on__lte=today + timedelta(days=1),
     )
-    rows = [
-        reminder_row(
+    return insert(
+        KIND,
+        rows(
+            with_coordinators(paused, KIND),
             KIND,
-            subject_type=person_type,
-            subject_id=item["pk"],
-            partner_id=item["partner_id"],
-            due_at=max(morning_of(item["pause_review_on"], item["partner__time_zone"]), now),
-            key=(item["pk"], item["pause_review_on"].isoformat()),
-            user_id=item["coordinator_id"],
-            details={"review_on": item["pause_review_on"].isoformat()},
-        )
-        for item in with_coordinators(paused, KIND)
-        .values("pk", "partner_id", "partner__time_zone", "pause_review_on", "coordinator_id")
-        .distinct()
-    ]
-    return insert(KIND, rows, now=now)
+            subject="pk",
+            partner="partner_id",
+            user="coordinator_id",
+            due_at=Greatest(MorningOf("pause_review_on", "partner__time_zone"), Value(now)),
+            key=("pk", "pause_review_on"),
+            details={"review_on": KeyText("pause_review_on")},
+            distinct=True,
+        ),
+        subject_type=subject_type(Person),
+    )
 
 
 def _people(ids):

@@ -18,18 +18,18 @@ from functools import lru_cache
 
 import icalendar
 from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Q, Value
+from django.db.models.functions import Greatest
 
 from franchise.policy_fields import BY_NAME
 from franchise.querysets import policy_value
 from reminders.messages import content, local, sender_address
 from reminders.models import Kind, Reminder
-from reminders.planner import CATCH_UP, PLAN_AHEAD, insert, planner, reachable, reminder_row, subject_type
+from reminders.planner import CATCH_UP, PLAN_AHEAD, KeyText, insert, planner, reachable, rows, subject_type
 from supervision.models import SessionAttendance, SupervisionSession
 from supervision.sessions.calendar import PRODID, event_for
 
 UPCOMING, MOVED, CANCELLED = Kind.SESSION_UPCOMING, Kind.SESSION_MOVED, Kind.SESSION_CANCELLED
 LONGEST_LEAD = timedelta(hours=BY_NAME["session_reminder_hours"].maximum)
-_RECIPIENT = ("person__partner_id", "person__user_id", "person__email")
 
 
 def _invitees(kind, sessions):
@@ -40,17 +40,15 @@ def _invitees(kind, sessions):
     return reachable(rows, kind, "person")
 
 
-def _row(kind, item, *, due_at, key, details=None):
-    return reminder_row(
+def _rows(kind, attendances, **columns):
+    return rows(
+        attendances,
         kind,
-        subject_type=subject_type(SupervisionSession),
-        subject_id=item["session_id"],
-        partner_id=item["person__partner_id"],
-        due_at=due_at,
-        key=key,
-        user_id=item["person__user_id"],
-        email=item["person__email"],
-        details=details,
+        subject="session_id",
+        partner="person__partner_id",
+        user="person__user_id",
+        email="person__email",
+        **columns,
     )
 
 
@@ -70,17 +68,17 @@ def plan_session_upcoming(now, sessions=None):
         .annotate(remind_at=ExpressionWrapper(F("session__starts_at") - lead, output_field=DateTimeField()))
         .filter(remind_at__lte=now + PLAN_AHEAD)
     )
-    rows = [
-        _row(
+    return insert(
+        UPCOMING,
+        _rows(
             UPCOMING,
-            item,
-            due_at=max(item["remind_at"], now),
-            key=(item["session_id"], item["session__starts_at"].isoformat()),
-            details={"starts_at": item["session__starts_at"].isoformat()},
-        )
-        for item in invitees.values("session_id", "session__starts_at", "remind_at", *_RECIPIENT)
-    ]
-    return insert(UPCOMING, rows, now=now)
+            invitees,
+            due_at=Greatest("remind_at", Value(now)),
+            key=("session_id", "session__starts_at"),
+            details={"starts_at": KeyText("session__starts_at")},
+        ),
+        subject_type=subject_type(SupervisionSession),
+    )
 
 
 @planner(MOVED)
@@ -92,19 +90,17 @@ def plan_session_moved(now, sessions=None):
         starts_at__gt=now,
         updated_at__gte=now - CATCH_UP,
     )
-    rows = [
-        _row(
+    return insert(
+        MOVED,
+        _rows(
             MOVED,
-            item,
-            due_at=now,
-            key=(item["session_id"], item["session__sequence"]),
-            details={"sequence": item["session__sequence"], "starts_at": item["session__starts_at"].isoformat()},
-        )
-        for item in _invitees(MOVED, changed).values(
-            "session_id", "session__sequence", "session__starts_at", *_RECIPIENT
-        )
-    ]
-    return insert(MOVED, rows, now=now)
+            _invitees(MOVED, changed),
+            due_at=Value(now),
+            key=("session_id", "session__sequence"),
+            details={"sequence": "session__sequence", "starts_at": KeyText("session__starts_at")},
+        ),
+        subject_type=subject_type(SupervisionSession),
+    )
 
 
 @planner(CANCELLED)
@@ -120,11 +116,11 @@ def plan_session_cancelled(now, sessions=None):
         subject_type=subject_type(SupervisionSession),
         subject_id__in=cancelled.values("pk"),
     ).update(status=Reminder.Status.CANCELLED, cancelled_reason="The session was cancelled.")
-    rows = [
-        _row(CANCELLED, item, due_at=now, key=(item["session_id"],))
-        for item in _invitees(CANCELLED, cancelled).values("session_id", *_RECIPIENT)
-    ]
-    return insert(CANCELLED, rows, now=now)
+    return insert(
+        CANCELLED,
+        _rows(CANCELLED, _invitees(CANCELLED, cancelled), due_at=Value(now), key=("session_id",)),
+        subject_type=subject_type(SupervisionSession),
+    )
 
 
 def plan_for(sessions, now):

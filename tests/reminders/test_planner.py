@@ -156,3 +156,20 @@ def test_a_long_dedupe_key_is_hashed_to_fit_the_column():
     assert len(key) <= 255
     assert key.startswith("session_upcoming:")
     assert key == planner.dedupe_key(Kind.SESSION_UPCOMING, "x" * 300, email="Someone@Example.org ")
+
+
+def test_a_kind_plans_under_a_longer_statement_timeout_than_a_web_request(monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("statement timeouts are PostgreSQL's")
+    seen = []
+
+    def show_timeout(now):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            seen.append(cursor.fetchone()[0])
+        return 0
+
+    monkeypatch.setitem(planner.PLANNERS, "probe", planner.Planner(kind="probe", plan=show_timeout, daily=False))
+    planner.plan(kinds={"probe"})
+    # (SET LOCAL: it ends with the kind's transaction, or here with the test's.)
+    assert seen == ["10min"]

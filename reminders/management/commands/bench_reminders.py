@@ -33,9 +33,11 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core.benchmarking import compare, print_table
 from franchise.models import Licence, Membership, Partner, Programme, Role, User
 from reminders import dispatcher, planner
-from reminders.models import Reminder
+from reminders.models import Kind, Reminder
+from supervision.models import SupervisionSession
 
 BATCH = 5000
 
@@ -176,9 +178,40 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{'all kinds':<28} {total_rows:>8} {total_seconds:>8.2f} {_rate(total_rows, total_seconds):>9}"
         )
+        # Production leaves statistics to autovacuum; a benchmark that has just written its world cannot wait.
+        _analyze()
         started = time.monotonic()
         again = sum(planner.plan(timezone.now()).values())
         self.stdout.write(f"planning again inserted {again} rows in {_since(started)} (every key exists)")
+        self._compare_planner(now)
+
+    def _compare_planner(self, now):
+        """The session reminders (one per mentor) beside one hand-written INSERT … SELECT … ON CONFLICT DO NOTHING
+        of the same rows: all of them new (each round deletes them first, untimed), then every key existing."""
+        if connection.vendor != "postgresql":
+            self.stdout.write("planner floors: hand-written PostgreSQL; give BENCH_DATABASE_URL=postgres://…")
+            return
+        kind = Kind.SESSION_UPCOMING
+        planned = Reminder.objects.filter(kind=kind)
+        count = planned.count()
+
+        def forget():
+            planned._raw_delete(planned.db)
+            _analyze(Reminder._meta.db_table)
+
+        def tandem():
+            planner.plan(now, kinds={kind})
+
+        def floor():
+            with transaction.atomic(), connection.cursor() as cursor:
+                planner.allow_long_statements()  # as the planner does
+                cursor.execute(_UPCOMING_FLOOR, _upcoming_floor_params(now))
+
+        comparisons = [
+            compare(f"planner, {count:,} new rows", tandem, floor, goal=1.3, rounds=3, setup=forget),
+            compare("planner, nothing new (every sweep)", tandem, floor, goal=1.5, rounds=5),
+        ]
+        print_table(self.stdout.write, comparisons)
 
     # --- dispatcher ---------------------------------------------------------------------
 
@@ -202,6 +235,46 @@ class Command(BaseCommand):
             f"dispatcher: {sent} of {due} due messages sent in {seconds:.1f} s ({passes} passes): "
             f"{_rate(sent, seconds)} messages/s"
         )
+
+
+# The floor of the session reminders: the rows the planner plans for the bench's world (every attendee
+# reachable, no preference switched off, the baseline's 24 hours for every partner), keys and all.
+_UPCOMING_FLOOR = """
+INSERT INTO reminders_reminder (id, kind, partner_id, recipient_user_id, recipient_email, subject_type_id, subject_id,
+    due_at, attempt_after, dedupe_key, details, status, attempts, last_error, cancelled_reason, created_at)
+SELECT gen_random_uuid(), 'session_upcoming', p.partner_id, p.user_id, CASE WHEN p.user_id IS NULL THEN p.email ELSE ''
+    END, %(subject_type)s, s.id, GREATEST(s.starts_at - interval '24 hours', %(now)s),
+    GREATEST(s.starts_at - interval '24 hours', %(now)s),
+    'session_upcoming:' || s.id || ':' || t.starts_at || ':' ||
+        CASE WHEN p.user_id IS NULL THEN 'e' || lower(btrim(p.email)) ELSE 'u' || p.user_id END,
+    jsonb_build_object('starts_at', t.starts_at), 'pending', 0, '', '', %(now)s
+FROM supervision_sessionattendance a
+JOIN supervision_supervisionsession s ON s.id = a.session_id
+JOIN supervision_person p ON p.id = a.person_id
+LEFT JOIN franchise_user u ON u.id = p.user_id
+CROSS JOIN LATERAL (SELECT regexp_replace(to_char(s.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'),
+    '\\.000000$', '') || '+00:00' AS starts_at) t
+WHERE s.status = 'scheduled' AND s.starts_at > %(now)s AND s.starts_at <= %(latest)s
+    AND s.starts_at - interval '24 hours' <= %(plan_ahead)s AND a.attendance <> 'apologies'
+    AND (u.is_active OR (p.user_id IS NULL AND p.email <> ''))
+ON CONFLICT (dedupe_key) DO NOTHING
+"""
+
+
+def _upcoming_floor_params(now):
+    from reminders.kinds.sessions import LONGEST_LEAD
+
+    return {
+        "subject_type": ContentType.objects.get_for_model(SupervisionSession).pk,
+        "now": now,
+        "latest": now + planner.PLAN_AHEAD + LONGEST_LEAD,
+        "plan_ahead": now + planner.PLAN_AHEAD,
+    }
+
+
+def _analyze(table=None):
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}" if table else "ANALYZE")
 
 
 def _delete_world(tag):
