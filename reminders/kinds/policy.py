@@ -1,14 +1,14 @@
 """A new policy version to read and acknowledge: to each mentor, supervisor and trainer of the partner who has
 not acknowledged it, once per person and version — one message that lists everything the version changed."""
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Value
 
 from franchise.models import PolicyAcknowledgement, PolicyVersion
 from franchise.policy import version_changes
 from franchise.querysets import with_current_acknowledgement
 from reminders.messages import content, site_link
 from reminders.models import Kind
-from reminders.planner import CATCH_UP, insert, planner, reachable, reminder_row, subject_type
+from reminders.planner import CATCH_UP, KeyText, insert, planner, reachable, rows, subject_type
 from supervision.models import Person
 
 KIND = Kind.POLICY_ACKNOWLEDGEMENT
@@ -26,7 +26,6 @@ def plan_policy_acknowledgement(now):
     person, the person as subject, keyed by the version, so each person hears of each version exactly once
     (a later version is a new key). Older versions are not announced late: the coordinator's home lists who
     has not acknowledged."""
-    person_type = subject_type(Person)
     recent = PolicyVersion.objects.filter(pk=OuterRef("version_id"), effective_from__gte=now - CATCH_UP)
     acknowledged = PolicyAcknowledgement.objects.filter(person=OuterRef("pk"), policy_version=OuterRef("version_id"))
     due = (
@@ -35,21 +34,21 @@ def plan_policy_acknowledgement(now):
         .filter(Exists(recent))
         .exclude(Exists(acknowledged))
     )
-    rows = [
-        reminder_row(
+    return insert(
+        KIND,
+        rows(
+            reachable(due, KIND),
             KIND,
-            subject_type=person_type,
-            subject_id=item["pk"],
-            partner_id=item["partner_id"],
-            due_at=now,
-            key=(item["version_id"],),
-            user_id=item["user_id"],
-            email=item["email"],
-            details={"version": str(item["version_id"])},
-        )
-        for item in reachable(due, KIND).values("pk", "partner_id", "user_id", "email", "version_id")
-    ]
-    return insert(KIND, rows, now=now)
+            subject="pk",
+            partner="partner_id",
+            user="user_id",
+            email="email",
+            due_at=Value(now),
+            key=("version_id",),
+            details={"version": KeyText("version_id")},
+        ),
+        subject_type=subject_type(Person),
+    )
 
 
 def _people(ids):

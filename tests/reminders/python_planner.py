@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db.models import DateTimeField, DurationField, Exists, ExpressionWrapper, F, OuterRef, Value
 from django.utils import timezone
 
-from franchise.models import Licence, Partner
+from franchise.models import Licence, Partner, PolicyAcknowledgement, PolicyVersion
 from franchise.querysets import policy_value
 from reminders.kinds.incidents import _review_notice_at
 from reminders.kinds.sessions import LONGEST_LEAD
@@ -430,6 +430,33 @@ def session_cancelled(now):
     ]
 
 
+def policy_acknowledgement(now):
+    kind = Kind.POLICY_ACKNOWLEDGEMENT
+    version_in_force = PolicyVersion.objects.in_force_subquery(OuterRef("partner"), at=now)
+    recent = PolicyVersion.objects.filter(pk=OuterRef("version_id"), effective_from__gte=now - CATCH_UP)
+    acknowledged = PolicyAcknowledgement.objects.filter(person=OuterRef("pk"), policy_version=OuterRef("version_id"))
+    due = (
+        Person.objects.expected_to_acknowledge_policy()
+        .annotate(version_id=version_in_force)
+        .filter(Exists(recent))
+        .exclude(Exists(acknowledged))
+    )
+    return [
+        reminder_row(
+            kind,
+            subject_type=subject_type(Person),
+            subject_id=item["pk"],
+            partner_id=item["partner_id"],
+            due_at=now,
+            key=(item["version_id"],),
+            user_id=item["user_id"],
+            email=item["email"],
+            details={"version": str(item["version_id"])},
+        )
+        for item in reachable(due, kind).values("pk", "partner_id", "user_id", "email", "version_id")
+    ]
+
+
 PLANNERS = {
     Kind.LICENCE_EXPIRING: licence_expiring,
     Kind.ACCREDITATION_EXPIRING: accreditation_expiring,
@@ -444,4 +471,5 @@ PLANNERS = {
     Kind.SESSION_UPCOMING: session_upcoming,
     Kind.SESSION_MOVED: session_moved,
     Kind.SESSION_CANCELLED: session_cancelled,
+    Kind.POLICY_ACKNOWLEDGEMENT: policy_acknowledgement,
 }

@@ -21,7 +21,7 @@ from franchise.models import Role
 from reminders import planner
 from reminders.models import Kind, Reminder
 from tests.factories import PartnerFactory, user_with_role
-from tests.franchise.factories import LicenceFactory
+from tests.franchise.factories import LicenceFactory, PolicyVersionFactory
 from tests.reminders import python_planner
 from tests.reminders.factories import ReminderPreferenceFactory
 from tests.supervision.factories import (
@@ -70,6 +70,10 @@ def _build_world(now, partner, other_partner, coordinator, other_coordinator):
     second = user_with_role(Role.COORDINATOR, partner, email="second@example.org")
     ReminderPreferenceFactory(user=second, kind=Kind.PAUSE_REVIEW, enabled=False)
     far = PartnerFactory(name="Far Away", slug="far-away", time_zone="Pacific/Auckland")
+    # A policy version of this week, to be read by the partner's mentors (with and without a login), and an
+    # older one elsewhere that is not announced late.
+    PolicyVersionFactory(partner=partner, number=1, effective_from=now - timedelta(days=2))
+    PolicyVersionFactory(partner=other_partner, number=1, effective_from=now - timedelta(days=30))
     user_with_role(Role.COORDINATOR, far, email="far@example.org")
 
     for where in (partner, other_partner, far):

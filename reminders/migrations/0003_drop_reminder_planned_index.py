@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reminders', '0001_initial'),
+        ('reminders', '0002_policy_acknowledgement'),
     ]
 
     operations = [
