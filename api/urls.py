@@ -4,7 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from api import auth, core, franchise, reminders, training
-from api.supervision import assignments, incidents, people, sessions
+from api.supervision import assignments, incidents, mentoring, people, sessions
 
 router = DefaultRouter()
 router.register("partners", core.PartnerViewSet, basename="partner")
@@ -16,6 +16,8 @@ router.register("boundary-rules", franchise.BoundaryRuleViewSet, basename="bound
 router.register("people", people.PersonViewSet, basename="person")
 router.register("shadowing-logs", people.ShadowingLogViewSet, basename="shadowing-log")
 router.register("matches", people.MatchViewSet, basename="match")
+router.register("match-goals", mentoring.MatchGoalViewSet, basename="match-goal")
+router.register("contact-records", mentoring.ContactRecordViewSet, basename="contact-record")
 router.register("supervision-groups", sessions.SupervisionGroupViewSet, basename="supervision-group")
 router.register("supervision-sessions", sessions.SupervisionSessionViewSet, basename="supervision-session")
 router.register("supervision-series", sessions.SupervisionSeriesViewSet, basename="supervision-series")

@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from web import accounts, home
 from web.franchise import policy
-from web.supervision import imports, incidents, me, people, sessions
+from web.supervision import imports, incidents, matches, me, people, sessions
 
 partner_urls = [
     path("", home.partner_home, name="partner-home"),
@@ -13,6 +13,7 @@ partner_urls = [
     *imports.urlpatterns,
     *sessions.urlpatterns,
     *incidents.urlpatterns,
+    *matches.urlpatterns,
     *policy.urlpatterns,
     *me.urlpatterns,
 ]

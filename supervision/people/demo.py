@@ -20,7 +20,7 @@ from franchise import services as franchise_services
 from franchise.demo import DEMO_PASSWORD
 from franchise.models import Membership, Role, User
 from franchise.policy import effective_policy
-from supervision.models import MentorStatus
+from supervision.models import Match, MentorStatus
 from supervision.people import services
 
 # (name, stage, has a login); stages: applicant, in_training, shadowing, active, paused.
@@ -118,7 +118,12 @@ def seed(world):
             if stage == "paused":
                 # A match that ended well before the pause: the mentee reached their goals.
                 match = person.matches.get()
-                services.end_match(by=coordinator, match=match, reason="Goals met.")
+                services.end_match(
+                    by=coordinator,
+                    match=match,
+                    outcome=Match.Outcome.GOALS_MET,
+                    note="Settled in her own tenancy and back in touch with her family; the goals are met.",
+                )
                 services.transition_person(
                     by=coordinator,
                     person=person,

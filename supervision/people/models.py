@@ -158,12 +158,22 @@ class Match(TenantModel):
         ACTIVE = "active"
         ENDED = "ended"
 
+    class Outcome(models.TextChoices):
+        """What came of it for the mentee, as funders ask: recorded when the match ends."""
+
+        GOALS_MET = "goals_met", "Goals met"
+        PARTLY = "partly", "Goals partly met"
+        DISENGAGED = "disengaged", "The mentee disengaged"
+        MOVED_ON = "moved_on", "The mentee moved on"
+        OTHER = "other", "Other"
+
     mentor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="matches")
     mentee_ref = models.CharField(max_length=40, help_text="The partner's pseudonymous reference for the mentee.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
-    end_reason = models.CharField(max_length=500, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    outcome_note = models.TextField(blank=True, help_text="How the match ended, in words.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -182,6 +192,10 @@ class Match(TenantModel):
                 name="match_ended_has_end_date",
                 condition=(Q(status="active") & Q(ended_on__isnull=True))
                 | (Q(status="ended") & Q(ended_on__isnull=False)),
+            ),
+            models.CheckConstraint(
+                name="match_ended_has_outcome",
+                condition=(Q(status="ended") & ~Q(outcome="")) | (~Q(status="ended") & Q(outcome="")),
             ),
             models.CheckConstraint(
                 name="match_ends_after_start",

@@ -15,7 +15,15 @@ from django.utils import timezone
 from core.errors import Invalid, RuleNotMet, check_transition
 from core.tenancy import COORDINATOR, SUPERVISOR, require_role
 from franchise.models import Membership, normalise_email
-from supervision.models import MENTOR_TRANSITIONS, Match, MentorStatus, Person, PersonTransition, ShadowingLog
+from supervision.models import (
+    MENTOR_TRANSITIONS,
+    ContactRecord,
+    Match,
+    MentorStatus,
+    Person,
+    PersonTransition,
+    ShadowingLog,
+)
 from supervision.people.models import new_calendar_secret
 from supervision.people.querysets import STAFF_ROLES
 from supervision.people.rules import activation_unmet, match_unmet, partner_today
@@ -156,7 +164,8 @@ def transition_person(*, by, person, to, reason="", review_on=None, at=None):
         Match.objects.filter(mentor=person, status=Match.Status.ACTIVE).update(
             status=Match.Status.ENDED,
             ended_on=today,
-            end_reason="The mentor left the programme.",
+            outcome=Match.Outcome.OTHER,
+            outcome_note="The mentor left the programme.",
             updated_at=timezone.now(),
         )
     PersonTransition.objects.create(
@@ -328,8 +337,15 @@ def create_match(*, by, mentor, mentee_ref, started_on=None):
 
 
 @transaction.atomic
-def end_match(*, by, match, ended_on=None, reason=""):
+def end_match(*, by, match, outcome, note="", ended_on=None):
+    """End a match with what came of it for the mentee (Match.Outcome) and, if wanted, a note in words."""
     require_role(by, match.partner_id, MATCH_WRITERS, message="Only the partner's coordinators end matches.")
+    if outcome not in Match.Outcome.values:
+        raise Invalid(
+            f"Say how the match ended: one of {', '.join(Match.Outcome.values)}.",
+            field="outcome",
+            code="invalid_choice",
+        )
     match = Match.objects.select_for_update().select_related("partner").get(pk=match.pk)
     check_transition(MATCH_TRANSITIONS, match.status, Match.Status.ENDED)
     today = partner_today(match.partner)
@@ -338,8 +354,15 @@ def end_match(*, by, match, ended_on=None, reason=""):
         raise Invalid(f"A match ends today or earlier, not on {ended_on.isoformat()}.", field="ended_on")
     if ended_on < match.started_on:
         raise Invalid(f"A match cannot end before it started ({match.started_on.isoformat()}).", field="ended_on")
+    last_contact = ContactRecord.objects.filter(match=match, date__gt=ended_on).order_by("-date").first()
+    if last_contact is not None:
+        raise Invalid(
+            f"A contact is recorded on {last_contact.date.isoformat()}: the match cannot end before it.",
+            field="ended_on",
+        )
     match.status = Match.Status.ENDED
     match.ended_on = ended_on
-    match.end_reason = (reason or "").strip()
-    match.save(update_fields=["status", "ended_on", "end_reason", "updated_at"])
+    match.outcome = outcome
+    match.outcome_note = (note or "").strip()
+    match.save(update_fields=["status", "ended_on", "outcome", "outcome_note", "updated_at"])
     return match

@@ -483,7 +483,20 @@ def test_the_shadowing_list_runs_a_constant_number_of_queries(
 
 # --- matches --------------------------------------------------------------------------
 
-MATCH_FIELDS = {"id", "partner", "mentor", "mentee_ref", "status", "started_on", "ended_on"}
+MATCH_FIELDS = {
+    "id",
+    "partner",
+    "mentor",
+    "mentee_ref",
+    "status",
+    "started_on",
+    "ended_on",
+    "goals",
+    "outcome",
+    "outcome_note",
+    "contact_count",
+    "concern_count",
+}
 
 
 def test_a_coordinator_matches_an_active_mentor(client_for, coordinator, partner):
@@ -533,11 +546,16 @@ def test_ending_a_match_then_ending_it_again(client_for, coordinator, partner):
     made = MatchFactory(partner=partner)
     client = client_for(coordinator)
 
-    first = client.post(f"{MATCHES}{made.pk}/end/", {"reason": "Goals met."})
-    again = client.post(f"{MATCHES}{made.pk}/end/", {})
+    first = client.post(f"{MATCHES}{made.pk}/end/", {"outcome": "goals_met", "note": "Goals met."})
+    again = client.post(f"{MATCHES}{made.pk}/end/", {"outcome": "goals_met"})
 
     assert first.status_code == 200
-    assert (first.json()["status"], first.json()["ended_on"]) == ("ended", today())
+    assert {key: first.json()[key] for key in ("status", "ended_on", "outcome", "outcome_note")} == {
+        "status": "ended",
+        "ended_on": today(),
+        "outcome": "goals_met",
+        "outcome_note": "Goals met.",
+    }
     assert again.status_code == 409
     assert again.json()["allowed"] == []
 
@@ -549,7 +567,7 @@ def test_a_supervisor_reads_matches_but_cannot_make_them(client_for, supervisor,
     assert [row["id"] for row in client.get(MATCHES).json()["results"]] == [str(made.pk)]
     response = client.post(MATCHES, {"mentor": str(made.mentor_id), "mentee_ref": "M-9"})
     assert response.status_code == 403
-    assert client.post(f"{MATCHES}{made.pk}/end/").status_code == 403
+    assert client.post(f"{MATCHES}{made.pk}/end/", {"outcome": "partly"}).status_code == 403
     assert Match.objects.count() == 1
 
 
@@ -585,7 +603,8 @@ def test_the_match_list_runs_a_constant_number_of_queries(
         MatchFactory(partner=partner)
     client = token_client_for(coordinator)
 
-    with django_assert_max_num_queries(4):
+    # The token, the count, the page, and one prefetch of every listed match's goals.
+    with django_assert_max_num_queries(5):
         response = client.get(MATCHES, {"page_size": 200, "status": "active"})
 
     assert response.json()["count"] == count

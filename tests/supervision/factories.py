@@ -15,12 +15,14 @@ from django.utils import timezone
 from franchise.models import BoundaryRule, Role
 from supervision.models import (
     BoundaryIncident,
+    ContactRecord,
     GroupMembership,
     IncidentAccess,
     IncidentAction,
     IncidentDiscussion,
     IncidentTransition,
     Match,
+    MatchGoal,
     MentorStatus,
     Person,
     PersonTransition,
@@ -135,7 +137,53 @@ class MatchFactory(factory.django.DjangoModelFactory):
     started_on = _days_ago(30)
 
     class Params:
-        ended = factory.Trait(status=Match.Status.ENDED, ended_on=_days_ago(2), end_reason="Goals met.")
+        ended = factory.Trait(
+            status=Match.Status.ENDED,
+            ended_on=_days_ago(2),
+            outcome=Match.Outcome.GOALS_MET,
+            outcome_note="Settled in the new flat; the goals we set are met.",
+        )
+
+
+# Mentoring ---------------------------------------------------------------------------------------------
+
+
+class MatchGoalFactory(factory.django.DjangoModelFactory):
+    """A goal agreed on an active match of the partner."""
+
+    class Meta:
+        model = MatchGoal
+
+    partner = factory.SubFactory(PartnerFactory)
+    match = factory.SubFactory(MatchFactory, partner=factory.SelfAttribute("..partner"))
+    text = "Register with a GP near the new flat"
+    status = MatchGoal.Status.AGREED
+
+
+class ContactRecordFactory(factory.django.DjangoModelFactory):
+    """An hour in person three days ago on an active match, recorded by its mentor, no concern. Trait: concern.
+    `goals=[...]` sets the goals touched."""
+
+    class Meta:
+        model = ContactRecord
+        skip_postgeneration_save = True
+
+    partner = factory.SubFactory(PartnerFactory)
+    match = factory.SubFactory(MatchFactory, partner=factory.SelfAttribute("..partner"))
+    date = _days_ago(3)
+    duration_minutes = 60
+    mode = ContactRecord.Mode.IN_PERSON
+    place = "The café by the library"
+    summary = "Practised the phone call to the housing office; she wants to make it herself next week."
+    concern = False
+
+    class Params:
+        concern_flagged = factory.Trait(concern=True)
+
+    @factory.post_generation
+    def goals(record, create, extracted, **kwargs):
+        if create and extracted:
+            record.goals.set(extracted)
 
 
 # Sessions and peer groups -----------------------------------------------------------------------------

@@ -152,19 +152,43 @@ def test_a_coordinator_of_another_partner_cannot_match_this_partners_mentor(othe
 # --- ending ---------------------------------------------------------------------------
 
 
-def test_ending_a_match_records_the_day_and_reason(partner, coordinator):
+def test_ending_a_match_records_the_day_the_outcome_and_its_note(partner, coordinator):
     made = MatchFactory(partner=partner)
 
-    services.end_match(by=coordinator, match=made, reason="Goals met.")
+    services.end_match(by=coordinator, match=made, outcome=Match.Outcome.GOALS_MET, note="  Goals met.  ")
 
     made.refresh_from_db()
-    assert (made.status, made.ended_on, made.end_reason) == ("ended", timezone.localdate(), "Goals met.")
+    assert (made.status, made.ended_on, made.outcome, made.outcome_note) == (
+        "ended",
+        timezone.localdate(),
+        "goals_met",
+        "Goals met.",
+    )
+
+
+def test_a_match_ends_only_with_a_known_outcome(partner, coordinator):
+    made = MatchFactory(partner=partner)
+    for outcome in ("", "went_well", None):
+        with pytest.raises(Invalid) as refused:
+            services.end_match(by=coordinator, match=made, outcome=outcome)
+        assert refused.value.field == "outcome"
+    made.refresh_from_db()
+    assert (made.status, made.outcome) == (Match.Status.ACTIVE, "")
+
+
+def test_a_mentor_who_exits_ends_their_matches_with_the_reason(partner, coordinator):
+    made = MatchFactory(partner=partner)
+
+    services.transition_person(by=coordinator, person=made.mentor, to=MentorStatus.EXITED)
+
+    made.refresh_from_db()
+    assert (made.status, made.outcome, made.outcome_note) == ("ended", "other", "The mentor left the programme.")
 
 
 def test_an_ended_match_cannot_end_again(partner, coordinator):
     made = MatchFactory(partner=partner, ended=True)
     with pytest.raises(IllegalTransition) as refused:
-        services.end_match(by=coordinator, match=made)
+        services.end_match(by=coordinator, match=made, outcome="partly")
     assert refused.value.allowed == []
 
 
@@ -172,7 +196,7 @@ def test_a_match_cannot_end_before_it_started_or_in_the_future(partner, coordina
     made = MatchFactory(partner=partner)
     for ended_on in (made.started_on - timedelta(days=1), timezone.localdate() + timedelta(days=1)):
         with pytest.raises(Invalid):
-            services.end_match(by=coordinator, match=made, ended_on=ended_on)
+            services.end_match(by=coordinator, match=made, outcome="partly", ended_on=ended_on)
     made.refresh_from_db()
     assert made.status == Match.Status.ACTIVE
 
@@ -180,7 +204,7 @@ def test_a_match_cannot_end_before_it_started_or_in_the_future(partner, coordina
 def test_a_supervisor_cannot_end_a_match(partner, supervisor):
     made = MatchFactory(partner=partner)
     with pytest.raises(NotPermitted):
-        services.end_match(by=supervisor, match=made)
+        services.end_match(by=supervisor, match=made, outcome="partly")
 
 
 # --- who sees matches -----------------------------------------------------------------
