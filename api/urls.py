@@ -18,6 +18,9 @@ router.register("shadowing-logs", people.ShadowingLogViewSet, basename="shadowin
 router.register("matches", people.MatchViewSet, basename="match")
 router.register("match-goals", mentoring.MatchGoalViewSet, basename="match-goal")
 router.register("contact-records", mentoring.ContactRecordViewSet, basename="contact-record")
+router.register("matching-tags", mentoring.MatchingTagViewSet, basename="matching-tag")
+router.register("mentor-profiles", mentoring.MentorProfileViewSet, basename="mentor-profile")
+router.register("mentor-conflicts", mentoring.MentorConflictViewSet, basename="mentor-conflict")
 router.register("supervision-groups", sessions.SupervisionGroupViewSet, basename="supervision-group")
 router.register("supervision-sessions", sessions.SupervisionSessionViewSet, basename="supervision-session")
 router.register("supervision-series", sessions.SupervisionSeriesViewSet, basename="supervision-series")
@@ -62,6 +65,7 @@ urlpatterns = [
         franchise.UnacknowledgedView.as_view(),
         name="partner-policy-unacknowledged",
     ),
+    path("match-suggestions/", mentoring.MatchSuggestionsView.as_view(), name="match-suggestions"),
     path(
         "compliance/supervision/",
         sessions.SupervisionComplianceView.as_view(),

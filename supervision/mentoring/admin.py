@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from franchise.admin import TandemModelAdmin
-from supervision.models import ContactRecord, MatchGoal
+from supervision.models import ContactRecord, MatchGoal, MatchingTag, MentorConflict, MentorProfile
 
 
 @admin.register(MatchGoal)
@@ -47,4 +47,35 @@ class ContactRecordAdmin(TandemModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MatchingTag)
+class MatchingTagAdmin(TandemModelAdmin):
+    list_display = ["name", "partner"]
+    list_filter = ["partner"]
+    search_fields = ["name"]
+    list_select_related = ["partner"]
+
+
+@admin.register(MentorProfile)
+class MentorProfileAdmin(TandemModelAdmin):
+    list_display = ["person", "area", "partner"]
+    list_filter = ["partner"]
+    list_select_related = ["person", "partner"]
+    readonly_fields = ["partner", "person", "created_at", "updated_at"]
+    exclude = ["tags"]
+
+
+@admin.register(MentorConflict)
+class MentorConflictAdmin(TandemModelAdmin):
+    # Whom a mentor must avoid, in their own words: a former partner, their probation officer.
+    confidential = ["description"]
+    list_display = ["mentor", "mentee_ref", "partner", "created_at"]
+    list_filter = ["partner"]
+    list_select_related = ["mentor", "partner"]
+    readonly_fields = ["partner", "mentor", "mentee_ref", "declared_by", "created_at", "updated_at"]
+
+    def has_add_permission(self, request):
+        # Declared by the mentor, or recorded by a coordinator, through the API.
         return False

@@ -1,6 +1,7 @@
 """Demo data for mentoring: goals on every active match, contact records by the mentors who log in (one of them
 flagging a concern that links to the incident she reported), and the ended match's outcome (supervision.people
-.demo ends it).
+.demo ends it); for matching, each partner's tags, its active mentors' profiles, and a conflict that suggestions
+for the new mentee NEW_MENTEE[slug] exclude.
 
 Everything goes through the services. Reads from earlier steps: world["mentors"], world["mentor_users"],
 world["staff"], and the incident a Northside mentor reported about herself (supervision.incidents.demo).
@@ -18,6 +19,19 @@ GOALS = {
     "northside": ["Register with a GP near the new flat", "Go to the job club on her own", "Open a bank account"],
     "harbour": ["Keep every probation appointment", "Find a five-a-side team", "Apply for a provisional licence"],
 }
+TAGS = ["housing", "benefits", "employment", "family", "health", "justice", "education"]
+# (languages, area, availability, tags) of the active mentors, in world["mentors"] order.
+PROFILES = [
+    (["English", "Urdu"], "North", ["weekday_evenings", "weekends"], ["housing", "family"]),
+    (["English"], "Town centre", ["weekday_mornings"], ["benefits", "employment"]),
+    (["English", "Polish"], "North", ["weekday_afternoons", "weekday_evenings"], ["housing", "health"]),
+    (["English"], "South", ["weekends"], ["justice", "education"]),
+]
+# A mentee waiting for a mentor, and the mentor (index in world["mentors"]) who declared a conflict with them.
+NEW_MENTEE = {"northside": "NS-M-0300", "harbour": "HJ-M-0300"}
+CONFLICTED = 1
+CONFLICT_NOTE = "Knows the mentee's family from the estate where she grew up."
+
 # (days ago, minutes, mode, place, what was worked on, goal indexes touched)
 CONTACTS = [
     (
@@ -70,6 +84,7 @@ def seed(world):
                         goals=[goals[index] for index in touched],
                     )
         _flag_the_concern_she_reported(world, slug, today)
+        _matching(world, slug, coordinator)
 
 
 def _flag_the_concern_she_reported(world, slug, today):
@@ -88,3 +103,21 @@ def _flag_the_concern_she_reported(world, slug, today):
     )
     if record is not None:
         services.update_contact(by=mentor_user, record=record, concern=True, incident=incident)
+
+
+def _matching(world, slug, coordinator):
+    tags = {name: services.add_matching_tag(by=coordinator, partner=world[slug], name=name) for name in TAGS}
+    mentors = world["mentors"][slug]
+    # Harbour has fewer active mentors than there are profiles: each takes the first ones.
+    for mentor, (languages, area, availability, names) in zip(mentors, PROFILES, strict=False):
+        services.save_mentor_profile(
+            by=coordinator,
+            person=mentor,
+            languages=languages,
+            area=area,
+            availability=availability,
+            tags=[tags[name] for name in names],
+        )
+    services.declare_conflict(
+        by=coordinator, mentor=mentors[CONFLICTED], mentee_ref=NEW_MENTEE[slug], description=CONFLICT_NOTE
+    )

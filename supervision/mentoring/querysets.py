@@ -31,4 +31,36 @@ class ContactRecordQuerySet(_MentoringQuerySet):
         return self.filter(anonymised_at__isnull=True)
 
 
-__all__ = ["ContactRecordQuerySet", "MatchGoalQuerySet", "READER_ROLES"]
+class MatchingTagQuerySet(TenantQuerySet):
+    """The partner's list of needs and interests (housing, benefits, …): read by every member of the partner."""
+
+
+class MentorProfileQuerySet(TenantQuerySet):
+    """What a mentor offers for matching: the partner's coordinators, and the mentor themselves."""
+
+    reader_roles = (COORDINATOR,)
+    own_person_paths = ("person",)
+
+    def licensor_condition(self, access, user):
+        return self.visible_condition(access, user)
+
+
+class MentorConflictQuerySet(TenantQuerySet):
+    """People a mentor must not be matched with (a former partner, their own probation officer): told to the
+    partner's coordinators, who make matches, and known to the mentor who declared them. Nobody else."""
+
+    reader_roles = (COORDINATOR,)
+    own_person_paths = ("mentor",)
+
+    def licensor_condition(self, access, user):
+        return self.visible_condition(access, user)
+
+
+__all__ = [
+    "ContactRecordQuerySet",
+    "MatchGoalQuerySet",
+    "MatchingTagQuerySet",
+    "MentorConflictQuerySet",
+    "MentorProfileQuerySet",
+    "READER_ROLES",
+]

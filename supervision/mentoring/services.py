@@ -16,9 +16,19 @@ from core.errors import Invalid, NotFound, NotPermitted
 from core.tenancy import COORDINATOR, access_for, is_own_person, require_role
 from franchise.policy import effective_policy
 from supervision.incidents import services as incidents
-from supervision.mentoring.models import MAX_CONTACT_MINUTES
-from supervision.models import ContactRecord, Match, MatchGoal, MentorStatus, PersonTransition
+from supervision.mentoring.models import MAX_CONTACT_MINUTES, Availability
+from supervision.models import (
+    ContactRecord,
+    Match,
+    MatchGoal,
+    MatchingTag,
+    MentorConflict,
+    MentorProfile,
+    MentorStatus,
+    PersonTransition,
+)
 from supervision.people.rules import partner_today
+from supervision.people.services import MENTEE_REF
 
 GOAL_WRITERS = (COORDINATOR,)  # and the match's own mentor
 MAX_SUMMARY = 2000
@@ -253,3 +263,95 @@ def anonymise_contact_records(record_ids, *, now=None):
         return ContactRecord.objects.filter(pk__in=ids).update(
             summary=text, place="", recorded_by=None, anonymised_at=now, updated_at=now
         )
+
+
+# --- matching: the partner's tags, mentor profiles, declared conflicts -------------------
+
+
+@transaction.atomic
+def add_matching_tag(*, by, partner, name):
+    """A need or interest on the partner's list, used by mentee needs and mentor profiles alike."""
+    require_role(by, partner, (COORDINATOR,), message="Only the partner's coordinators keep its list of tags.")
+    name = " ".join((name or "").split()).lower()
+    if not name or len(name) > 60:
+        raise Invalid("A tag is a word or two (at most 60 characters).", field="name", code="name_invalid")
+    if MatchingTag.objects.filter(partner=partner, name=name).exists():
+        raise Invalid(f"The partner already has the tag {name!r}.", field="name", code="name_taken")
+    return MatchingTag.objects.create(partner_id=getattr(partner, "pk", partner), name=name)
+
+
+def _clean_profile(person, fields):
+    errors = {}
+    if "tags" in fields:
+        tags = list(fields["tags"] or ())
+        if any(tag.partner_id != person.partner_id for tag in tags):
+            errors["tags"] = ["Choose tags from this partner's list."]
+        fields["tags"] = tags
+    if "languages" in fields:
+        languages = [" ".join(str(value).split()) for value in fields["languages"] or ()]
+        if any(not value or len(value) > 40 for value in languages):
+            errors["languages"] = ["Name each language in a word or two."]
+        fields["languages"] = languages
+    if "availability" in fields:
+        slots = list(dict.fromkeys(fields["availability"] or ()))
+        unknown = [slot for slot in slots if slot not in Availability.values]
+        if unknown:
+            errors["availability"] = [f"Choose from {', '.join(Availability.values)}."]
+        fields["availability"] = slots
+    for name, limit in (("area", 100), ("gender", 40)):
+        if name in fields:
+            fields[name] = " ".join((fields[name] or "").split())
+            if len(fields[name]) > limit:
+                errors[name] = [f"At most {limit} characters."]
+    if errors:
+        raise ValidationError(errors)
+    return fields
+
+
+@transaction.atomic
+def save_mentor_profile(*, by, person, **fields):
+    """Create or change what `person` offers for matching: the mentor themselves or a coordinator."""
+    unknown = set(fields) - {"tags", "languages", "area", "availability", "gender"}
+    if unknown:
+        raise Invalid(f"These fields cannot be set here: {', '.join(sorted(unknown))}.")
+    if not is_own_person(by, person):
+        require_role(by, person.partner_id, (COORDINATOR,), message="Only the mentor or a coordinator may do this.")
+    if person.mentor_status is None:
+        raise Invalid(f"{person.name} is not on the mentor pathway.", field="person", code="not_a_mentor")
+    fields = _clean_profile(person, dict(fields))
+    tags = fields.pop("tags", None)
+    profile, _created = MentorProfile.objects.select_for_update().get_or_create(
+        person=person, defaults={"partner_id": person.partner_id}
+    )
+    for name, value in fields.items():
+        setattr(profile, name, value)
+    profile.save()
+    if tags is not None:
+        profile.tags.set(tags)
+    return profile
+
+
+@transaction.atomic
+def declare_conflict(*, by, mentor, mentee_ref="", description=""):
+    """Someone `mentor` must never be matched with, declared by the mentor (or recorded by a coordinator): a
+    mentee's reference, which suggestions then exclude, or a description the coordinator checks."""
+    if not is_own_person(by, mentor):
+        require_role(by, mentor.partner_id, (COORDINATOR,), message="Only the mentor or a coordinator may do this.")
+    mentee_ref = (mentee_ref or "").strip()
+    description = (description or "").strip()
+    if not mentee_ref and not description:
+        raise Invalid("Give the mentee's reference or describe whom to avoid.", code="conflict_empty")
+    if mentee_ref and not MENTEE_REF.match(mentee_ref):
+        raise Invalid("Use the mentee's pseudonymous reference, never a name.", field="mentee_ref")
+    if len(description) > 1000:
+        raise Invalid("Keep the description to 1000 characters.", field="description")
+    return MentorConflict.objects.create(
+        partner_id=mentor.partner_id, mentor=mentor, mentee_ref=mentee_ref, description=description, declared_by=by
+    )
+
+
+@transaction.atomic
+def withdraw_conflict(*, by, conflict):
+    if not is_own_person(by, conflict.mentor):
+        require_role(by, conflict.partner_id, (COORDINATOR,), message="Only the mentor or a coordinator may do this.")
+    conflict.delete()

@@ -13,6 +13,9 @@ from tests.supervision.factories import (
     ContactRecordFactory,
     MatchFactory,
     MatchGoalFactory,
+    MatchingTagFactory,
+    MentorConflictFactory,
+    MentorProfileFactory,
     PersonFactory,
 )
 
@@ -191,3 +194,55 @@ def test_ending_a_match_needs_its_outcome(client_for, match, coordinator):
     assert (unknown.status_code, list(unknown.json())) == (400, ["outcome"])
     match.refresh_from_db()
     assert match.status == Match.Status.ACTIVE
+
+
+# --- matching -------------------------------------------------------------------------------
+
+SUGGESTIONS = "/api/v1/match-suggestions/"
+
+
+def test_a_coordinator_gets_suggestions_and_exclusions_with_reasons(client_for, partner, coordinator):
+    housing = MatchingTagFactory(partner=partner, name="housing")
+    suggested = MentorProfileFactory(partner=partner, tags=[housing]).person
+    conflicted = MentorConflictFactory(partner=partner, mentee_ref="NS-M-0300").mentor
+
+    response = client_for(coordinator).post(
+        SUGGESTIONS, {"partner": str(partner.pk), "mentee_ref": "NS-M-0300", "tags": ["housing"]}, format="json"
+    )
+
+    assert response.status_code == 200, response.json()
+    data = response.json()
+    (suggestion,) = data["suggestions"]
+    assert (suggestion["mentor"], suggestion["score"], suggestion["parts"]["shared_tags"]) == (str(suggested.pk), 3, 3)
+    assert data["excluded"] == [
+        {
+            "mentor": str(conflicted.pk),
+            "reasons": [{"code": "conflict", "message": f"{conflicted.name} declared a conflict with this mentee."}],
+        }
+    ]
+
+
+def test_suggestions_refuse_an_unknown_tag_others_roles_and_other_partners(
+    client_for, partner, other_coordinator, supervisor, coordinator
+):
+    request = {"partner": str(partner.pk), "mentee_ref": "NS-M-0300", "tags": ["astrology"]}
+    unknown = client_for(coordinator).post(SUGGESTIONS, request, format="json")
+    assert (unknown.status_code, list(unknown.json())) == (400, ["tags"])
+    request["tags"] = []
+    assert client_for(supervisor).post(SUGGESTIONS, request, format="json").status_code == 403
+    assert client_for(other_coordinator).post(SUGGESTIONS, request, format="json").status_code == 404
+
+
+def test_a_mentor_declares_a_conflict_only_they_and_coordinators_read(
+    client_for, partner, match, mentor_user, supervisor, coordinator
+):
+    response = client_for(mentor_user).post(
+        "/api/v1/mentor-conflicts/",
+        {"mentor": str(match.mentor_id), "description": "My former partner's family."},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    assert set(response.json()) == {"id", "mentor", "description", "mentee_ref"}
+    assert client_for(coordinator).get("/api/v1/mentor-conflicts/").json()["count"] == 1
+    assert client_for(supervisor).get("/api/v1/mentor-conflicts/").json()["count"] == 0

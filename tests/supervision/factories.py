@@ -23,6 +23,9 @@ from supervision.models import (
     IncidentTransition,
     Match,
     MatchGoal,
+    MatchingTag,
+    MentorConflict,
+    MentorProfile,
     MentorStatus,
     Person,
     PersonTransition,
@@ -184,6 +187,47 @@ class ContactRecordFactory(factory.django.DjangoModelFactory):
     def goals(record, create, extracted, **kwargs):
         if create and extracted:
             record.goals.set(extracted)
+
+
+class MatchingTagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MatchingTag
+        django_get_or_create = ("partner", "name")
+
+    partner = factory.SubFactory(PartnerFactory)
+    name = factory.Sequence(lambda n: f"need {n}")
+
+
+class MentorProfileFactory(factory.django.DjangoModelFactory):
+    """An active mentor who speaks English, in the town centre, free on weekday evenings. `tags=[...]` sets the
+    tags they offer."""
+
+    class Meta:
+        model = MentorProfile
+        skip_postgeneration_save = True
+
+    partner = factory.SubFactory(PartnerFactory)
+    person = factory.SubFactory(PersonFactory, partner=factory.SelfAttribute("..partner"), active_mentor=True)
+    languages = factory.LazyFunction(lambda: ["English"])
+    area = "Town centre"
+    availability = factory.LazyFunction(lambda: ["weekday_evenings"])
+
+    @factory.post_generation
+    def tags(profile, create, extracted, **kwargs):
+        if create and extracted:
+            profile.tags.set(extracted)
+
+
+class MentorConflictFactory(factory.django.DjangoModelFactory):
+    """A mentor's declared conflict with a mentee's reference."""
+
+    class Meta:
+        model = MentorConflict
+
+    partner = factory.SubFactory(PartnerFactory)
+    mentor = factory.SubFactory(PersonFactory, partner=factory.SelfAttribute("..partner"), active_mentor=True)
+    mentee_ref = factory.Sequence(lambda n: f"C-{n:04d}")
+    description = "My former partner's sister."
 
 
 # Sessions and peer groups -----------------------------------------------------------------------------
