@@ -33,6 +33,7 @@ class Kind(models.TextChoices):
     INCIDENT_ACTION_DUE = "incident_action_due", "Incident action due"
     PAUSE_REVIEW = "pause_review", "Mentor pause review"
     CERTIFICATE_ISSUED = "certificate_issued", "Certificate issued"
+    MATCH_APPROVED = "match_approved", "Match approved"
 
 
 # Safeguarding work cannot wait for someone to read their settings again: a

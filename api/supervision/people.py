@@ -288,7 +288,7 @@ class MatchFilter(filters.FilterSet):
 
 class MatchViewSet(ScopedViewSet):
     """Mentors and their mentees (by reference only), the goals agreed with the mentee and how each match ended.
-    Coordinators make and end matches; the mentor or a coordinator agrees goals; supervisors read; a mentor reads
+    Coordinators propose matches (a POST is `proposed`), approve them (…/approve/) and end them; the mentor or a coordinator agrees goals; supervisors read; a mentor reads
     their own; the licensor reads matches and their figures, not their words. Matches are ended, never deleted."""
 
     queryset = Match.objects.with_contact_counts()
@@ -306,6 +306,18 @@ class MatchViewSet(ScopedViewSet):
     def perform_create(self, serializer):
         match = services.create_match(by=self.request.user, **serializer.validated_data)
         serializer.instance = self._fresh(match)
+
+    @extend_schema(
+        request=None,
+        responses={200: MatchSerializer, 400: _UNMET, 409: _ILLEGAL},
+        description="Make a proposed match active (a coordinator; a second one where the partner has more than "
+        "one: unmet `second_coordinator_needed`); the mentor is told. A match that is not proposed is a 409.",
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        match = self.get_object()
+        match = services.approve_match(by=request.user, match=match)
+        return Response(MatchSerializer(self._fresh(match), context=self.get_serializer_context()).data)
 
     @extend_schema(request=EndMatchSerializer, responses={200: MatchSerializer, 409: _ILLEGAL})
     @action(detail=True, methods=["post"])

@@ -109,12 +109,14 @@ def seed(world):
             services.transition_person(by=coordinator, person=person, to=MentorStatus.ACTIVE, reason="Ready to mentor.")
             for _ in range(1 if stage == "paused" else 2 if index % 2 == 0 else 1):
                 match_number += 1
-                services.create_match(
+                proposed = services.create_match(
                     by=coordinator,
                     mentor=person,
                     mentee_ref=f"{PREFIX[slug]}-M-{match_number:04d}",
                     started_on=today - timedelta(days=40 - index),
                 )
+                # The partner's only coordinator confirms her own proposal.
+                services.approve_match(by=coordinator, match=proposed, now=timezone.now() - timedelta(days=40 - index))
             if stage == "paused":
                 # A match that ended well before the pause: the mentee reached their goals.
                 match = person.matches.get()

@@ -499,20 +499,38 @@ MATCH_FIELDS = {
 }
 
 
-def test_a_coordinator_matches_an_active_mentor(client_for, coordinator, partner):
+def test_a_coordinator_proposes_a_match_and_as_the_only_coordinator_approves_it(client_for, coordinator, partner):
     mentor = PersonFactory(partner=partner, active_mentor=True)
+    client = client_for(coordinator)
 
-    response = client_for(coordinator).post(MATCHES, {"mentor": str(mentor.pk), "mentee_ref": "NS-M-0142"})
+    response = client.post(MATCHES, {"mentor": str(mentor.pk), "mentee_ref": "NS-M-0142"})
+    approved = client.post(f"{MATCHES}{response.json()['id']}/approve/")
+    again = client.post(f"{MATCHES}{response.json()['id']}/approve/")
 
     assert response.status_code == 201, response.content
     body = response.json()
     assert set(body) == MATCH_FIELDS
     assert (body["partner"], body["status"], body["started_on"], body["ended_on"]) == (
         str(partner.pk),
-        "active",
+        "proposed",
         today(),
         None,
     )
+    assert (approved.status_code, approved.json()["status"]) == (200, "active")
+    assert (again.status_code, again.json()["allowed"]) == (409, ["ended"])
+
+
+def test_where_the_partner_has_two_coordinators_the_other_one_approves(client_for, coordinator, partner):
+    second = user_with_role(Role.COORDINATOR, partner)
+    mentor = PersonFactory(partner=partner, active_mentor=True)
+    proposed = client_for(coordinator).post(MATCHES, {"mentor": str(mentor.pk), "mentee_ref": "NS-M-0142"}).json()
+
+    own = client_for(coordinator).post(f"{MATCHES}{proposed['id']}/approve/")
+    other = client_for(second).post(f"{MATCHES}{proposed['id']}/approve/")
+
+    assert own.status_code == 400
+    assert [item["code"] for item in own.json()["unmet"]] == ["second_coordinator_needed"]
+    assert (other.status_code, other.json()["status"]) == (200, "active")
 
 
 def test_matching_a_mentor_at_the_cap_is_a_400_with_unmet(client_for, coordinator, partner):

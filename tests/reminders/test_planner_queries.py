@@ -20,6 +20,7 @@ from tests.franchise.factories import LicenceFactory
 from tests.supervision.factories import (
     BoundaryIncidentFactory,
     IncidentActionFactory,
+    MatchFactory,
     PersonFactory,
     SupervisionSessionFactory,
 )
@@ -53,6 +54,7 @@ SCENARIOS = {
         partner=partner, granted_on=_today() - timedelta(days=700), expires_on=_today() + timedelta(days=25)
     ),
     Kind.CERTIFICATE_ISSUED: lambda partner: CertificateFactory(partner=partner),
+    Kind.MATCH_APPROVED: lambda partner: MatchFactory(partner=partner, approved_at=timezone.now()),
     Kind.SUPERVISION_OVERDUE: _overdue_mentor,
     Kind.SUPERVISION_OVERDUE_DIGEST: _overdue_mentor,
     Kind.PAUSE_REVIEW: lambda partner: PersonFactory(partner=partner, paused=True, pause_review_on=_today()),

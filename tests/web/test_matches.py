@@ -205,3 +205,20 @@ def test_a_one_to_one_shows_the_supervisees_recent_contacts_and_concerns(page_fo
     assert "Went to the job club together." in page
     assert "She seemed frightened of going home." in page and "no incident reported" in page
     assert "Another mentor's contact." not in page
+
+
+def test_a_proposed_match_is_approved_from_its_page_by_the_other_coordinator(page_for, partner, coordinator, mentor):
+    second = user_with_role(Role.COORDINATOR, partner)
+    person_page = reverse("person-detail", args=[partner.slug, mentor.pk])
+    proposed = page_for(coordinator).post(f"{person_page}matches/", {"mentee_ref": "NS-M-0300"})
+    match = Match.objects.get(mentee_ref="NS-M-0300")
+    assert proposed.status_code == 302 and match.status == Match.Status.PROPOSED
+
+    own = page_for(coordinator).post(url("match-approve", match))
+    other = page_for(second).post(url("match-approve", match))
+
+    assert own.status_code == 400
+    assert "Another coordinator of the partner approves a match you proposed." in text(own)
+    assert other.status_code == 302
+    match.refresh_from_db()
+    assert (match.status, match.approved_by) == (Match.Status.ACTIVE, second)

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.errors import DomainError, IllegalTransition
+from core.errors import DomainError, IllegalTransition, RuleNotMet
 from core.tenancy import COORDINATOR, MENTOR, SUPERVISOR
 from supervision.mentoring import services as mentoring
 from supervision.mentoring.models import MAX_CONTACT_MINUTES
@@ -175,6 +175,8 @@ def _page(request, here, match, *, forms_=None, status=200):
         "query_without_page": "",
         "can_record": may_record_contacts(user, match),
         "can_end": match.status == Match.Status.ACTIVE and here.has(*people.MATCH_WRITERS),
+        "can_approve": match.status == Match.Status.PROPOSED and here.has(*people.MATCH_WRITERS),
+        "approve_errors": forms_.get("approve_errors", []),
         "end_form": forms_.get("end") or EndMatchForm(match=match),
         "mentor_url": url_or_none("person-detail", slug, match.mentor_id)
         if here.has(COORDINATOR, SUPERVISOR)
@@ -280,7 +282,26 @@ def match_goal_update(request, here, match_id, goal_id):
     return _page(request, here, match, forms_={"goal_status": {goal.pk: form}}, status=400)
 
 
-# --- ending -----------------------------------------------------------------------------
+# --- approving and ending ----------------------------------------------------------------
+
+
+@require_POST
+@partner_page(*people.MATCH_WRITERS)
+def match_approve(request, here, match_id):
+    match = visible_match(request, here, match_id)
+    try:
+        people.approve_match(by=request.user, match=match)
+    except IllegalTransition:
+        return _page(
+            request, here, match, forms_={"approve_errors": ["This match is not waiting for approval."]}, status=400
+        )
+    except RuleNotMet as error:
+        return _page(
+            request, here, match, forms_={"approve_errors": [item.message for item in error.unmet]}, status=400
+        )
+    except DomainError as error:
+        return _page(request, here, match, forms_={"approve_errors": [error.message]}, status=error.status)
+    return _back(request, here, match, f"The match with mentee {match.mentee_ref} is approved; the mentor is told.")
 
 
 @require_POST
@@ -308,5 +329,6 @@ urlpatterns = [
     path("matches/<uuid:match_id>/contacts/new/", contact_new, name="contact-new"),
     path("matches/<uuid:match_id>/goals/", match_goal_add, name="match-goal-add"),
     path("matches/<uuid:match_id>/goals/<uuid:goal_id>/", match_goal_update, name="match-goal-update"),
+    path("matches/<uuid:match_id>/approve/", match_approve, name="match-approve"),
     path("matches/<uuid:match_id>/end/", match_end, name="match-end"),
 ]

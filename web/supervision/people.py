@@ -530,7 +530,13 @@ def person_match(request, here, person_id):
         except (DomainError, ValidationError) as error:
             show_refusal(form, error)
         else:
-            return _back(request, here, person, f"{person.name} is matched with mentee {match.mentee_ref}.", "#matches")
+            return _back(
+                request,
+                here,
+                person,
+                f"A match of {person.name} with mentee {match.mentee_ref} is proposed; it starts once approved.",
+                "#matches",
+            )
     return _page(request, here, person, forms_={"match": form}, status=400)
 
 

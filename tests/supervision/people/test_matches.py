@@ -31,14 +31,14 @@ def unmet_codes(call):
     return [item.code for item in refused.value.unmet]
 
 
-def test_a_coordinator_matches_an_active_mentor(coordinator, mentor):
+def test_a_coordinator_proposes_matching_an_active_mentor(coordinator, mentor):
     made = match(coordinator, mentor, "NS-M-0142")
 
     assert (made.partner, made.mentor, made.mentee_ref, made.status, made.started_on, made.created_by) == (
         mentor.partner,
         mentor,
         "NS-M-0142",
-        Match.Status.ACTIVE,
+        Match.Status.PROPOSED,
         timezone.localdate(),
         coordinator,
     )
@@ -71,7 +71,7 @@ def test_ended_matches_do_not_count_towards_the_cap(partner, coordinator, mentor
     MatchFactory(partner=partner, mentor=mentor)
     MatchFactory(partner=partner, mentor=mentor)
 
-    assert match(coordinator, mentor, "M-new").status == Match.Status.ACTIVE
+    assert match(coordinator, mentor, "M-new").status == Match.Status.PROPOSED
 
 
 def test_a_partner_may_lower_the_cap(partner, coordinator, mentor):
@@ -91,7 +91,7 @@ def test_the_cap_of_one_partner_does_not_bind_another(partner, other_partner, co
     elsewhere = PersonFactory(partner=other_partner, active_mentor=True)
     MatchFactory(partner=other_partner, mentor=elsewhere)
 
-    assert match(licensor, elsewhere, "H-2").status == Match.Status.ACTIVE
+    assert match(licensor, elsewhere, "H-2").status == Match.Status.PROPOSED
 
 
 def test_a_paused_mentor_at_the_cap_hears_of_both_problems(partner, coordinator):
@@ -123,7 +123,7 @@ def test_a_mentee_has_one_active_match_at_a_time(partner, coordinator, mentor):
 
 def test_a_mentee_can_be_matched_again_once_the_match_ended(partner, coordinator, mentor):
     MatchFactory(partner=partner, mentor=mentor, mentee_ref="M-1", ended=True)
-    assert match(coordinator, mentor, "M-1").status == Match.Status.ACTIVE
+    assert match(coordinator, mentor, "M-1").status == Match.Status.PROPOSED
 
 
 def test_the_same_reference_in_another_partner_is_another_mentee(partner, other_partner, licensor, mentor):
