@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from web import accounts, home
 from web.franchise import policy
-from web.supervision import imports, incidents, matches, me, people, sessions
+from web.supervision import imports, incidents, matches, matching, me, people, sessions
 
 partner_urls = [
     path("", home.partner_home, name="partner-home"),
@@ -14,6 +14,7 @@ partner_urls = [
     *sessions.urlpatterns,
     *incidents.urlpatterns,
     *matches.urlpatterns,
+    *matching.urlpatterns,
     *policy.urlpatterns,
     *me.urlpatterns,
 ]

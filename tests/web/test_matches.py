@@ -17,6 +17,9 @@ from tests.supervision.factories import (
     ContactRecordFactory,
     MatchFactory,
     MatchGoalFactory,
+    MatchingTagFactory,
+    MentorConflictFactory,
+    MentorProfileFactory,
     PersonFactory,
     SupervisionSessionFactory,
 )
@@ -222,3 +225,24 @@ def test_a_proposed_match_is_approved_from_its_page_by_the_other_coordinator(pag
     assert other.status_code == 302
     match.refresh_from_db()
     assert (match.status, match.approved_by) == (Match.Status.ACTIVE, second)
+
+
+def test_the_coordinator_reads_suggestions_and_exclusions_and_proposes_one(page_for, partner, coordinator):
+    housing = MatchingTagFactory(partner=partner, name="housing")
+    suggested = MentorProfileFactory(partner=partner, tags=[housing], person__name="Sue Suggested").person
+    MentorConflictFactory(partner=partner, mentee_ref="NS-M-0300", mentor__name="Cal Conflicted")
+    client = page_for(coordinator)
+
+    page = client.get(reverse("matching", args=[partner.slug]), {"mentee_ref": "NS-M-0300", "tags": ["housing"]})
+    unknown = client.get(reverse("matching", args=[partner.slug]), {"mentee_ref": "Jane Smith"})
+    proposed = client.post(
+        reverse("matching-propose", args=[partner.slug]), {"mentor": str(suggested.pk), "mentee_ref": "NS-M-0300"}
+    )
+
+    words = text(page)
+    assert "Sue Suggested — score 3" in words and "shared needs +3" in words
+    assert "Cal Conflicted declared a conflict with this mentee." in words
+    assert unknown.status_code == 400 and "mentee_ref" in unknown.context["form"].errors
+    match = Match.objects.get(mentee_ref="NS-M-0300")
+    assert (proposed.status_code, proposed["Location"]) == (302, url("match-detail", match))
+    assert match.status == Match.Status.PROPOSED
