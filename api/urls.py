@@ -4,7 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from api import auth, core, franchise, reminders, training
-from api.supervision import assignments, incidents, people, sessions
+from api.supervision import assignments, incidents, mentoring, people, sessions
 
 router = DefaultRouter()
 router.register("partners", core.PartnerViewSet, basename="partner")
@@ -17,6 +17,11 @@ router.register("boundary-rules", franchise.BoundaryRuleViewSet, basename="bound
 router.register("people", people.PersonViewSet, basename="person")
 router.register("shadowing-logs", people.ShadowingLogViewSet, basename="shadowing-log")
 router.register("matches", people.MatchViewSet, basename="match")
+router.register("match-goals", mentoring.MatchGoalViewSet, basename="match-goal")
+router.register("contact-records", mentoring.ContactRecordViewSet, basename="contact-record")
+router.register("matching-tags", mentoring.MatchingTagViewSet, basename="matching-tag")
+router.register("mentor-profiles", mentoring.MentorProfileViewSet, basename="mentor-profile")
+router.register("mentor-conflicts", mentoring.MentorConflictViewSet, basename="mentor-conflict")
 router.register("supervision-groups", sessions.SupervisionGroupViewSet, basename="supervision-group")
 router.register("toolkit-processes", sessions.ToolkitProcessViewSet, basename="toolkit-process")
 router.register("supervision-sessions", sessions.SupervisionSessionViewSet, basename="supervision-session")
@@ -62,6 +67,7 @@ urlpatterns = [
         franchise.UnacknowledgedView.as_view(),
         name="partner-policy-unacknowledged",
     ),
+    path("match-suggestions/", mentoring.MatchSuggestionsView.as_view(), name="match-suggestions"),
     path(
         "compliance/supervision/",
         sessions.SupervisionComplianceView.as_view(),

@@ -257,6 +257,8 @@ SPECTACULAR_SETTINGS = {
         "ReminderStatusEnum": "reminders.models.Reminder.Status",
         "MentorStatusEnum": "supervision.people.models.MentorStatus",
         "MatchStatusEnum": "supervision.people.models.Match.Status",
+        "MatchGoalStatusEnum": "supervision.mentoring.models.MatchGoal.Status",
+        "ContactModeEnum": "supervision.mentoring.models.ContactRecord.Mode",
         "IncidentStatusEnum": "supervision.incidents.models.BoundaryIncident.Status",
         "SupervisionGroupKindEnum": "supervision.sessions.models.SupervisionGroup.Kind",
         "SupervisionGroupStatusEnum": "supervision.sessions.models.SupervisionGroup.Status",

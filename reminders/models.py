@@ -34,6 +34,7 @@ class Kind(models.TextChoices):
     PAUSE_REVIEW = "pause_review", "Mentor pause review"
     CERTIFICATE_ISSUED = "certificate_issued", "Certificate issued"
     POLICY_ACKNOWLEDGEMENT = "policy_acknowledgement", "New policy version to acknowledge"
+    MATCH_APPROVED = "match_approved", "Match approved"
 
 
 # Safeguarding work cannot wait for someone to read their settings again: a

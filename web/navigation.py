@@ -10,6 +10,7 @@ AREAS = (
     ("calendar", "Calendar", "calendar", (COORDINATOR, SUPERVISOR)),
     ("groups", "Peer groups", "groups", (COORDINATOR,)),
     ("toolkit", "Toolkit", "toolkit", (COORDINATOR,)),
+    ("matching", "Matching", "matching", (COORDINATOR,)),
     ("incidents", "Incidents", "incidents", (COORDINATOR, SUPERVISOR, MENTOR)),
     ("trainers", "Trainers", "trainers", (COORDINATOR,)),
     ("accreditation", "Accreditation", "my-accreditation", (TRAINER,)),

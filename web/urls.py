@@ -6,7 +6,7 @@ from django.urls import include, path
 from web import accounts, credentials, home
 from web.console import licences as console_licences
 from web.franchise import policy
-from web.supervision import imports, incidents, me, people, sessions, toolkit
+from web.supervision import imports, incidents, matches, matching, me, people, sessions, toolkit
 from web.training import accreditations
 
 partner_urls = [
@@ -16,6 +16,8 @@ partner_urls = [
     *sessions.urlpatterns,
     *toolkit.urlpatterns,
     *incidents.urlpatterns,
+    *matches.urlpatterns,
+    *matching.urlpatterns,
     *policy.urlpatterns,
     *me.urlpatterns,
     *credentials.urlpatterns,

@@ -4,6 +4,7 @@ Views validate shapes and call supervision.people.services; the rules live there
 """
 
 from django.utils.functional import cached_property
+from django.db.models import Prefetch
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -15,9 +16,11 @@ from api.base import ScopedViewSet
 from api.fields import TargetPartnerField, VisibleRelatedField
 from api.schema import illegal_transition_response, unmet_response
 from api.serializers import ListSerializer
+from api.supervision.mentoring import GoalSerializer
 from core.tenancy import COORDINATOR, access_for
 from franchise.models import Partner
-from supervision.models import Match, MentorStatus, Person, PersonTransition, ShadowingLog
+from supervision.mentoring.rules import reads_mentoring_text
+from supervision.models import Match, MatchGoal, MentorStatus, Person, PersonTransition, ShadowingLog
 from supervision.people import services
 
 _UNMET = unmet_response("Invalid input, or a business rule is not met: every unmet requirement, each with a code.")
@@ -246,35 +249,91 @@ class MatchSerializer(serializers.ModelSerializer):
         max_length=40, help_text="The mentee's pseudonymous reference (no spaces), never a name."
     )
     started_on = serializers.DateField(required=False, help_text="Today when left out.")
+    goals = GoalSerializer(
+        many=True,
+        read_only=True,
+        help_text="The goals agreed with the mentee (written through /match-goals/). Empty for the licensor, who "
+        "reads figures.",
+    )
+    outcome = serializers.ChoiceField(
+        choices=Match.Outcome.choices, read_only=True, help_text="Set when the match ends (…/end/); empty until then."
+    )
+    outcome_note = serializers.CharField(
+        read_only=True, allow_null=True, help_text="How it ended, in words; null for the licensor, who reads figures."
+    )
+    contact_count = serializers.IntegerField(read_only=True, help_text="Contact records of the match.")
+    concern_count = serializers.IntegerField(read_only=True, help_text="Of them, those that flag a concern.")
 
     class Meta:
         model = Match
-        fields = ["id", "partner", "mentor", "mentee_ref", "status", "started_on", "ended_on"]
+        fields = [
+            "id",
+            "partner",
+            "mentor",
+            "mentee_ref",
+            "status",
+            "started_on",
+            "ended_on",
+            "goals",
+            "outcome",
+            "outcome_note",
+            "contact_count",
+            "concern_count",
+        ]
         read_only_fields = ["partner", "status", "ended_on"]
+
+    def to_representation(self, match):
+        data = super().to_representation(match)
+        request = self.context.get("request")
+        if request is not None and not reads_mentoring_text(request.user, match.partner_id):
+            data["outcome_note"] = None
+        return data
 
 
 class EndMatchSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Match.Outcome.choices, help_text="What came of it for the mentee.")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
     ended_on = serializers.DateField(required=False, allow_null=True, default=None, help_text="Today when left out.")
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 
 class MatchFilter(filters.FilterSet):
     class Meta:
         model = Match
-        fields = ["partner", "mentor", "status", "mentee_ref"]
+        fields = ["partner", "mentor", "status", "mentee_ref", "outcome"]
 
 
 class MatchViewSet(ScopedViewSet):
-    """Mentors and their mentees (by reference only). Coordinators make and end matches; supervisors read;
-    a mentor reads their own. Matches are ended, never deleted."""
+    """Mentors and their mentees (by reference only), the goals agreed with the mentee and how each match ended.
+    Coordinators propose matches (a POST is `proposed`), approve them (…/approve/) and end them; the mentor or a coordinator agrees goals; supervisors read; a mentor reads
+    their own; the licensor reads matches and their figures, not their words. Matches are ended, never deleted."""
 
-    queryset = Match.objects.all()
+    queryset = Match.objects.with_contact_counts()
     serializer_class = MatchSerializer
     filterset_class = MatchFilter
     http_method_names = ["get", "post", "head", "options"]
 
+    def get_queryset(self):
+        goals = MatchGoal.objects.visible_to(self.request.user).order_by("created_at", "id")
+        return super().get_queryset().prefetch_related(Prefetch("goals", queryset=goals))
+
+    def _fresh(self, match):
+        return self.get_queryset().get(pk=match.pk)
+
     def perform_create(self, serializer):
-        serializer.instance = services.create_match(by=self.request.user, **serializer.validated_data)
+        match = services.create_match(by=self.request.user, **serializer.validated_data)
+        serializer.instance = self._fresh(match)
+
+    @extend_schema(
+        request=None,
+        responses={200: MatchSerializer, 400: _UNMET, 409: _ILLEGAL},
+        description="Make a proposed match active (a coordinator; a second one where the partner has more than "
+        "one: unmet `second_coordinator_needed`); the mentor is told. A match that is not proposed is a 409.",
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        match = self.get_object()
+        match = services.approve_match(by=request.user, match=match)
+        return Response(MatchSerializer(self._fresh(match), context=self.get_serializer_context()).data)
 
     @extend_schema(request=EndMatchSerializer, responses={200: MatchSerializer, 409: _ILLEGAL})
     @action(detail=True, methods=["post"])
@@ -283,4 +342,4 @@ class MatchViewSet(ScopedViewSet):
         body = EndMatchSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         match = services.end_match(by=request.user, match=match, **body.validated_data)
-        return Response(self.get_serializer(match).data)
+        return Response(MatchSerializer(self._fresh(match), context=self.get_serializer_context()).data)

@@ -10,6 +10,7 @@ from reminders.kinds import (  # noqa: F401
     compliance,
     incidents,
     licences,
+    matches,
     pauses,
     policy,
     sessions,

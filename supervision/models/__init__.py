@@ -2,5 +2,6 @@
 and they are re-exported here, under the one app label "supervision"."""
 
 from supervision.incidents.models import *  # noqa: F403
+from supervision.mentoring.models import *  # noqa: F403
 from supervision.people.models import *  # noqa: F403
 from supervision.sessions.models import *  # noqa: F403

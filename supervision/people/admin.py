@@ -86,12 +86,21 @@ class ShadowingLogAdmin(TandemModelAdmin):
 
 @admin.register(Match)
 class MatchAdmin(TandemModelAdmin):
-    confidential = ["end_reason"]
+    confidential = ["outcome_note"]
     list_display = ["mentee_ref", "mentor", "status", "started_on", "ended_on", "partner"]
     list_filter = ["status", "partner"]
     search_fields = ["mentee_ref", "mentor__name"]
     list_select_related = ["mentor", "partner"]
-    readonly_fields = ["partner", "mentor", "mentee_ref", "status", "started_on", "ended_on", "created_by"]
+    readonly_fields = [
+        "partner",
+        "mentor",
+        "mentee_ref",
+        "status",
+        "started_on",
+        "ended_on",
+        "outcome",
+        "created_by",
+    ]
 
     def has_add_permission(self, request):
         # Made through the API, where the mentor's status and the policy's cap are checked.

@@ -20,7 +20,7 @@ from franchise import services as franchise_services
 from franchise.demo import DEMO_PASSWORD
 from franchise.models import Membership, Role, User
 from franchise.policy import effective_policy
-from supervision.models import MentorStatus
+from supervision.models import Match, MentorStatus
 from supervision.people import services
 
 # (name, stage, has a login); stages: applicant, in_training, shadowing, active, paused.
@@ -109,16 +109,23 @@ def seed(world):
             services.transition_person(by=coordinator, person=person, to=MentorStatus.ACTIVE, reason="Ready to mentor.")
             for _ in range(1 if stage == "paused" else 2 if index % 2 == 0 else 1):
                 match_number += 1
-                services.create_match(
+                proposed = services.create_match(
                     by=coordinator,
                     mentor=person,
                     mentee_ref=f"{PREFIX[slug]}-M-{match_number:04d}",
                     started_on=today - timedelta(days=40 - index),
                 )
+                # The partner's only coordinator confirms her own proposal.
+                services.approve_match(by=coordinator, match=proposed, now=timezone.now() - timedelta(days=40 - index))
             if stage == "paused":
                 # A match that ended well before the pause: the mentee reached their goals.
                 match = person.matches.get()
-                services.end_match(by=coordinator, match=match, reason="Goals met.")
+                services.end_match(
+                    by=coordinator,
+                    match=match,
+                    outcome=Match.Outcome.GOALS_MET,
+                    note="Settled in her own tenancy and back in touch with her family; the goals are met.",
+                )
                 services.transition_person(
                     by=coordinator,
                     person=person,

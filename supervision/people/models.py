@@ -163,18 +163,37 @@ class ShadowingLog(TenantModel):
 
 
 class Match(TenantModel):
-    """A mentor and a mentee. The mentee is a pseudonymous reference, never a name: mentees are often vulnerable."""
+    """A mentor and a mentee. The mentee is a pseudonymous reference, never a name: mentees are often vulnerable.
+
+    A coordinator proposes a match; it becomes active once approved (by a second coordinator where the partner
+    has one): `approved_at`, `approved_by`. A proposal takes a place under the cap as an active match does.
+    """
 
     class Status(models.TextChoices):
+        PROPOSED = "proposed"
         ACTIVE = "active"
         ENDED = "ended"
+
+    class Outcome(models.TextChoices):
+        """What came of it for the mentee, as funders ask: recorded when the match ends."""
+
+        GOALS_MET = "goals_met", "Goals met"
+        PARTLY = "partly", "Goals partly met"
+        DISENGAGED = "disengaged", "The mentee disengaged"
+        MOVED_ON = "moved_on", "The mentee moved on"
+        OTHER = "other", "Other"
 
     mentor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="matches")
     mentee_ref = models.CharField(max_length=40, help_text="The partner's pseudonymous reference for the mentee.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
-    end_reason = models.CharField(max_length=500, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    outcome_note = models.TextField(blank=True, help_text="How the match ended, in words.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -185,14 +204,20 @@ class Match(TenantModel):
         ordering = ["-started_on", "mentee_ref"]
         verbose_name_plural = "matches"
         constraints = [
-            # A mentee has one mentor at a time in a partner.
+            # A mentee has one mentor at a time in a partner, proposed or under way.
             models.UniqueConstraint(
-                fields=["partner", "mentee_ref"], condition=Q(status="active"), name="match_one_active_per_mentee"
+                fields=["partner", "mentee_ref"],
+                condition=Q(status__in=["proposed", "active"]),
+                name="match_one_active_per_mentee",
             ),
             models.CheckConstraint(
                 name="match_ended_has_end_date",
-                condition=(Q(status="active") & Q(ended_on__isnull=True))
+                condition=(Q(status__in=["proposed", "active"]) & Q(ended_on__isnull=True))
                 | (Q(status="ended") & Q(ended_on__isnull=False)),
+            ),
+            models.CheckConstraint(
+                name="match_ended_has_outcome",
+                condition=(Q(status="ended") & ~Q(outcome="")) | (~Q(status="ended") & Q(outcome="")),
             ),
             models.CheckConstraint(
                 name="match_ends_after_start",

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.db import models
-from django.db.models import DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -116,6 +116,23 @@ class MatchQuerySet(TenantQuerySet):
 
     def active(self):
         return self.filter(status="active")
+
+    def with_contact_counts(self):
+        """Annotate `contact_count` and `concern_count`: the match's contact records, and those flagging a
+        concern. Figures every reader of the match may see (the licensor too), one subquery each."""
+        record = apps.get_model("supervision", "ContactRecord")
+
+        def count(**conditions):
+            rows = record.objects.filter(match=OuterRef("pk"), **conditions).order_by().values("match")
+            return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), Value(0))
+
+        return self.annotate(contact_count=count(), concern_count=count(concern=True))
+
+    def with_last_contact_on(self):
+        """Annotate `last_contact_on`: the day of the match's latest contact record (None before the first)."""
+        record = apps.get_model("supervision", "ContactRecord")
+        latest = record.objects.filter(match=OuterRef("pk")).order_by("-date").values("date")[:1]
+        return self.annotate(last_contact_on=Subquery(latest))
 
 
 def trained_expression(person_ref="pk"):

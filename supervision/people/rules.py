@@ -127,14 +127,18 @@ def activation_unmet_for(people, at=None):
     return result
 
 
-def match_unmet(mentor, at=None):
-    """What stands between `mentor` and one more active match: being active, and the policy's cap on matches."""
+def match_unmet(mentor, at=None, *, excluding=None):
+    """What stands between `mentor` and one more match: being active, and the policy's cap on matches (proposed
+    ones count: each becomes active on approval). `excluding`: a proposal being approved, not counted itself."""
     unmet = []
     if mentor.mentor_status != Person.Status.ACTIVE:
         status = mentor.get_mentor_status_display() if mentor.mentor_status else "not on the mentor pathway"
         unmet.append(Unmet("mentor_not_active", f"{mentor.name} is {status.lower()}; only active mentors are matched."))
     cap = effective_policy(mentor.partner, at).max_active_matches
-    current = Match.objects.filter(mentor=mentor, status=Match.Status.ACTIVE).count()
+    taken = Match.objects.filter(mentor=mentor, status__in=(Match.Status.PROPOSED, Match.Status.ACTIVE))
+    if excluding is not None:
+        taken = taken.exclude(pk=excluding.pk)
+    current = taken.count()
     if current >= cap:
         unmet.append(
             Unmet(

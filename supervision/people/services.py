@@ -12,10 +12,18 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.errors import Invalid, RuleNotMet, check_transition
+from core.errors import Invalid, RuleNotMet, Unmet, check_transition
 from core.tenancy import COORDINATOR, SUPERVISOR, require_role
 from franchise.models import Membership, normalise_email
-from supervision.models import MENTOR_TRANSITIONS, Match, MentorStatus, Person, PersonTransition, ShadowingLog
+from supervision.models import (
+    MENTOR_TRANSITIONS,
+    ContactRecord,
+    Match,
+    MentorStatus,
+    Person,
+    PersonTransition,
+    ShadowingLog,
+)
 from supervision.people.models import new_calendar_secret
 from supervision.people.querysets import STAFF_ROLES
 from supervision.people.rules import activation_unmet, match_unmet, partner_today
@@ -153,10 +161,11 @@ def transition_person(*, by, person, to, reason="", review_on=None, at=None):
 
     if to == MentorStatus.EXITED:
         # A mentor who leaves keeps no mentee waiting: their matches end with them.
-        Match.objects.filter(mentor=person, status=Match.Status.ACTIVE).update(
+        Match.objects.filter(mentor=person, status__in=(Match.Status.PROPOSED, Match.Status.ACTIVE)).update(
             status=Match.Status.ENDED,
             ended_on=today,
-            end_reason="The mentor left the programme.",
+            outcome=Match.Outcome.OTHER,
+            outcome_note="The mentor left the programme.",
             updated_at=timezone.now(),
         )
     PersonTransition.objects.create(
@@ -299,12 +308,18 @@ def delete_shadowing_log(*, by, log):
 
 # --- matches --------------------------------------------------------------------------
 
-MATCH_TRANSITIONS = {Match.Status.ACTIVE: (Match.Status.ENDED,), Match.Status.ENDED: ()}
+# A proposal becomes active once approved, or is ended (withdrawn) before that.
+MATCH_TRANSITIONS = {
+    Match.Status.PROPOSED: (Match.Status.ACTIVE, Match.Status.ENDED),
+    Match.Status.ACTIVE: (Match.Status.ENDED,),
+    Match.Status.ENDED: (),
+}
 
 
 @transaction.atomic
 def create_match(*, by, mentor, mentee_ref, started_on=None):
-    """Match an active mentor with a mentee known only by reference.
+    """Propose matching an active mentor with a mentee known only by reference: the match is `proposed`, and
+    active once approved (approve_match).
 
     The mentor's row is locked before the cap is counted, so two matches made
     at once cannot both take the last place.
@@ -324,7 +339,10 @@ def create_match(*, by, mentor, mentee_ref, started_on=None):
     unmet = match_unmet(mentor)
     if unmet:
         raise RuleNotMet(unmet, message=f"{mentor.name} cannot take a new match.")
-    if Match.objects.filter(partner_id=mentor.partner_id, mentee_ref=mentee_ref, status=Match.Status.ACTIVE).exists():
+    taken = Match.objects.filter(
+        partner_id=mentor.partner_id, mentee_ref=mentee_ref, status__in=(Match.Status.PROPOSED, Match.Status.ACTIVE)
+    )
+    if taken.exists():
         raise Invalid(f"Mentee {mentee_ref} already has an active match; end it first.", field="mentee_ref")
     try:
         with transaction.atomic():
@@ -332,6 +350,7 @@ def create_match(*, by, mentor, mentee_ref, started_on=None):
                 partner_id=mentor.partner_id,
                 mentor=mentor,
                 mentee_ref=mentee_ref,
+                status=Match.Status.PROPOSED,
                 started_on=started_on,
                 created_by=by,
             )
@@ -340,9 +359,50 @@ def create_match(*, by, mentor, mentee_ref, started_on=None):
         raise Invalid(f"Mentee {mentee_ref} already has an active match; end it first.", field="mentee_ref")
 
 
+def _coordinators_of(partner_id):
+    return (
+        Membership.objects.filter(partner_id=partner_id, role=COORDINATOR, user__is_active=True)
+        .values("user_id")
+        .distinct()
+        .count()
+    )
+
+
 @transaction.atomic
-def end_match(*, by, match, ended_on=None, reason=""):
+def approve_match(*, by, match, now=None):
+    """Make a proposed match active. Where the partner has more than one coordinator a second one approves (four
+    eyes on who meets a vulnerable mentee); a partner's only coordinator confirms their own proposal. The mentor
+    is checked again (still active, still under the cap) under a lock, and told once it is approved (the
+    reminders planner's `match_approved`, from `approved_at`)."""
+    require_role(by, match.partner_id, MATCH_WRITERS, message="Only the partner's coordinators approve matches.")
+    match = Match.objects.select_for_update().select_related("partner").get(pk=match.pk)
+    check_transition(MATCH_TRANSITIONS, match.status, Match.Status.ACTIVE)
+    if match.created_by_id == getattr(by, "pk", None) and _coordinators_of(match.partner_id) > 1:
+        raise RuleNotMet(
+            [Unmet("second_coordinator_needed", "Another coordinator of the partner approves a match you proposed.")],
+            message="A second coordinator approves this match.",
+        )
+    mentor = _lock(match.mentor)
+    unmet = match_unmet(mentor, excluding=match)
+    if unmet:
+        raise RuleNotMet(unmet, message=f"{mentor.name} cannot take this match now.")
+    match.status = Match.Status.ACTIVE
+    match.approved_at = now or timezone.now()
+    match.approved_by = by
+    match.save(update_fields=["status", "approved_at", "approved_by", "updated_at"])
+    return match
+
+
+@transaction.atomic
+def end_match(*, by, match, outcome, note="", ended_on=None):
+    """End a match with what came of it for the mentee (Match.Outcome) and, if wanted, a note in words."""
     require_role(by, match.partner_id, MATCH_WRITERS, message="Only the partner's coordinators end matches.")
+    if outcome not in Match.Outcome.values:
+        raise Invalid(
+            f"Say how the match ended: one of {', '.join(Match.Outcome.values)}.",
+            field="outcome",
+            code="invalid_choice",
+        )
     match = Match.objects.select_for_update().select_related("partner").get(pk=match.pk)
     check_transition(MATCH_TRANSITIONS, match.status, Match.Status.ENDED)
     today = partner_today(match.partner)
@@ -351,8 +411,15 @@ def end_match(*, by, match, ended_on=None, reason=""):
         raise Invalid(f"A match ends today or earlier, not on {ended_on.isoformat()}.", field="ended_on")
     if ended_on < match.started_on:
         raise Invalid(f"A match cannot end before it started ({match.started_on.isoformat()}).", field="ended_on")
+    last_contact = ContactRecord.objects.filter(match=match, date__gt=ended_on).order_by("-date").first()
+    if last_contact is not None:
+        raise Invalid(
+            f"A contact is recorded on {last_contact.date.isoformat()}: the match cannot end before it.",
+            field="ended_on",
+        )
     match.status = Match.Status.ENDED
     match.ended_on = ended_on
-    match.end_reason = (reason or "").strip()
-    match.save(update_fields=["status", "ended_on", "end_reason", "updated_at"])
+    match.outcome = outcome
+    match.outcome_note = (note or "").strip()
+    match.save(update_fields=["status", "ended_on", "outcome", "outcome_note", "updated_at"])
     return match

@@ -483,23 +483,54 @@ def test_the_shadowing_list_runs_a_constant_number_of_queries(
 
 # --- matches --------------------------------------------------------------------------
 
-MATCH_FIELDS = {"id", "partner", "mentor", "mentee_ref", "status", "started_on", "ended_on"}
+MATCH_FIELDS = {
+    "id",
+    "partner",
+    "mentor",
+    "mentee_ref",
+    "status",
+    "started_on",
+    "ended_on",
+    "goals",
+    "outcome",
+    "outcome_note",
+    "contact_count",
+    "concern_count",
+}
 
 
-def test_a_coordinator_matches_an_active_mentor(client_for, coordinator, partner):
+def test_a_coordinator_proposes_a_match_and_as_the_only_coordinator_approves_it(client_for, coordinator, partner):
     mentor = PersonFactory(partner=partner, active_mentor=True)
+    client = client_for(coordinator)
 
-    response = client_for(coordinator).post(MATCHES, {"mentor": str(mentor.pk), "mentee_ref": "NS-M-0142"})
+    response = client.post(MATCHES, {"mentor": str(mentor.pk), "mentee_ref": "NS-M-0142"})
+    approved = client.post(f"{MATCHES}{response.json()['id']}/approve/")
+    again = client.post(f"{MATCHES}{response.json()['id']}/approve/")
 
     assert response.status_code == 201, response.content
     body = response.json()
     assert set(body) == MATCH_FIELDS
     assert (body["partner"], body["status"], body["started_on"], body["ended_on"]) == (
         str(partner.pk),
-        "active",
+        "proposed",
         today(),
         None,
     )
+    assert (approved.status_code, approved.json()["status"]) == (200, "active")
+    assert (again.status_code, again.json()["allowed"]) == (409, ["ended"])
+
+
+def test_where_the_partner_has_two_coordinators_the_other_one_approves(client_for, coordinator, partner):
+    second = user_with_role(Role.COORDINATOR, partner)
+    mentor = PersonFactory(partner=partner, active_mentor=True)
+    proposed = client_for(coordinator).post(MATCHES, {"mentor": str(mentor.pk), "mentee_ref": "NS-M-0142"}).json()
+
+    own = client_for(coordinator).post(f"{MATCHES}{proposed['id']}/approve/")
+    other = client_for(second).post(f"{MATCHES}{proposed['id']}/approve/")
+
+    assert own.status_code == 400
+    assert [item["code"] for item in own.json()["unmet"]] == ["second_coordinator_needed"]
+    assert (other.status_code, other.json()["status"]) == (200, "active")
 
 
 def test_matching_a_mentor_at_the_cap_is_a_400_with_unmet(client_for, coordinator, partner):
@@ -533,11 +564,16 @@ def test_ending_a_match_then_ending_it_again(client_for, coordinator, partner):
     made = MatchFactory(partner=partner)
     client = client_for(coordinator)
 
-    first = client.post(f"{MATCHES}{made.pk}/end/", {"reason": "Goals met."})
-    again = client.post(f"{MATCHES}{made.pk}/end/", {})
+    first = client.post(f"{MATCHES}{made.pk}/end/", {"outcome": "goals_met", "note": "Goals met."})
+    again = client.post(f"{MATCHES}{made.pk}/end/", {"outcome": "goals_met"})
 
     assert first.status_code == 200
-    assert (first.json()["status"], first.json()["ended_on"]) == ("ended", today())
+    assert {key: first.json()[key] for key in ("status", "ended_on", "outcome", "outcome_note")} == {
+        "status": "ended",
+        "ended_on": today(),
+        "outcome": "goals_met",
+        "outcome_note": "Goals met.",
+    }
     assert again.status_code == 409
     assert again.json()["allowed"] == []
 
@@ -549,7 +585,7 @@ def test_a_supervisor_reads_matches_but_cannot_make_them(client_for, supervisor,
     assert [row["id"] for row in client.get(MATCHES).json()["results"]] == [str(made.pk)]
     response = client.post(MATCHES, {"mentor": str(made.mentor_id), "mentee_ref": "M-9"})
     assert response.status_code == 403
-    assert client.post(f"{MATCHES}{made.pk}/end/").status_code == 403
+    assert client.post(f"{MATCHES}{made.pk}/end/", {"outcome": "partly"}).status_code == 403
     assert Match.objects.count() == 1
 
 
@@ -585,7 +621,8 @@ def test_the_match_list_runs_a_constant_number_of_queries(
         MatchFactory(partner=partner)
     client = token_client_for(coordinator)
 
-    with django_assert_max_num_queries(4):
+    # The token, the count, the page, and one prefetch of every listed match's goals.
+    with django_assert_max_num_queries(5):
         response = client.get(MATCHES, {"page_size": 200, "status": "active"})
 
     assert response.json()["count"] == count

@@ -21,6 +21,7 @@ from tests.franchise.factories import LicenceFactory, PolicyVersionFactory
 from tests.supervision.factories import (
     BoundaryIncidentFactory,
     IncidentActionFactory,
+    MatchFactory,
     PersonFactory,
     SupervisionSessionFactory,
 )
@@ -61,6 +62,7 @@ SCENARIOS = {
         partner=partner, granted_on=_today() - timedelta(days=700), expires_on=_today() + timedelta(days=25)
     ),
     Kind.CERTIFICATE_ISSUED: lambda partner: CertificateFactory(partner=partner),
+    Kind.MATCH_APPROVED: lambda partner: MatchFactory(partner=partner, approved_at=timezone.now()),
     Kind.SUPERVISION_OVERDUE: _overdue_mentor,
     Kind.SUPERVISION_OVERDUE_DIGEST: _overdue_mentor,
     Kind.POLICY_ACKNOWLEDGEMENT: _mentor_to_acknowledge,

@@ -16,12 +16,17 @@ from franchise.models import BoundaryRule, Role
 from supervision.models import (
     BoundaryIncident,
     GroupInvitation,
+    ContactRecord,
     GroupMembership,
     IncidentAccess,
     IncidentAction,
     IncidentDiscussion,
     IncidentTransition,
     Match,
+    MatchGoal,
+    MatchingTag,
+    MentorConflict,
+    MentorProfile,
     MentorStatus,
     Person,
     PersonTransition,
@@ -137,7 +142,94 @@ class MatchFactory(factory.django.DjangoModelFactory):
     started_on = _days_ago(30)
 
     class Params:
-        ended = factory.Trait(status=Match.Status.ENDED, ended_on=_days_ago(2), end_reason="Goals met.")
+        ended = factory.Trait(
+            status=Match.Status.ENDED,
+            ended_on=_days_ago(2),
+            outcome=Match.Outcome.GOALS_MET,
+            outcome_note="Settled in the new flat; the goals we set are met.",
+        )
+
+
+# Mentoring ---------------------------------------------------------------------------------------------
+
+
+class MatchGoalFactory(factory.django.DjangoModelFactory):
+    """A goal agreed on an active match of the partner."""
+
+    class Meta:
+        model = MatchGoal
+
+    partner = factory.SubFactory(PartnerFactory)
+    match = factory.SubFactory(MatchFactory, partner=factory.SelfAttribute("..partner"))
+    text = "Register with a GP near the new flat"
+    status = MatchGoal.Status.AGREED
+
+
+class ContactRecordFactory(factory.django.DjangoModelFactory):
+    """An hour in person three days ago on an active match, recorded by its mentor, no concern. Trait: concern.
+    `goals=[...]` sets the goals touched."""
+
+    class Meta:
+        model = ContactRecord
+        skip_postgeneration_save = True
+
+    partner = factory.SubFactory(PartnerFactory)
+    match = factory.SubFactory(MatchFactory, partner=factory.SelfAttribute("..partner"))
+    date = _days_ago(3)
+    duration_minutes = 60
+    mode = ContactRecord.Mode.IN_PERSON
+    place = "The café by the library"
+    summary = "Practised the phone call to the housing office; she wants to make it herself next week."
+    concern = False
+
+    class Params:
+        concern_flagged = factory.Trait(concern=True)
+
+    @factory.post_generation
+    def goals(record, create, extracted, **kwargs):
+        if create and extracted:
+            record.goals.set(extracted)
+
+
+class MatchingTagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MatchingTag
+        django_get_or_create = ("partner", "name")
+
+    partner = factory.SubFactory(PartnerFactory)
+    name = factory.Sequence(lambda n: f"need {n}")
+
+
+class MentorProfileFactory(factory.django.DjangoModelFactory):
+    """An active mentor who speaks English, in the town centre, free on weekday evenings. `tags=[...]` sets the
+    tags they offer."""
+
+    class Meta:
+        model = MentorProfile
+        skip_postgeneration_save = True
+
+    partner = factory.SubFactory(PartnerFactory)
+    person = factory.SubFactory(PersonFactory, partner=factory.SelfAttribute("..partner"), active_mentor=True)
+    languages = factory.LazyFunction(lambda: ["English"])
+    area = "Town centre"
+    availability = factory.LazyFunction(lambda: ["weekday_evenings"])
+
+    @factory.post_generation
+    def tags(profile, create, extracted, **kwargs):
+        if create and extracted:
+            profile.tags.set(extracted)
+
+
+class MentorConflictFactory(factory.django.DjangoModelFactory):
+    """A mentor's declared conflict with a mentee's reference."""
+
+    class Meta:
+        model = MentorConflict
+
+    partner = factory.SubFactory(PartnerFactory)
+    mentor = factory.SubFactory(PersonFactory, partner=factory.SelfAttribute("..partner"), active_mentor=True)
+    mentee_ref = factory.Sequence(lambda n: f"C-{n:04d}")
+    description = "My former partner's sister."
 
 
 # Sessions and peer groups -----------------------------------------------------------------------------

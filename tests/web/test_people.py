@@ -363,11 +363,12 @@ def test_matching_someone_not_active_lists_why(page_for, coordinator, shadowing_
 def test_a_coordinator_ends_a_match_with_its_outcome(page_for, coordinator, partner, mentor_person):
     match = MatchFactory(partner=partner, mentor=mentor_person, mentee_ref="NS-M-7")
     response = page_for(coordinator).post(
-        f"{page_of(mentor_person)}matches/{match.pk}/end/", {f"end-{match.pk}-reason": "Goals met."}
+        f"{page_of(mentor_person)}matches/{match.pk}/end/",
+        {f"end-{match.pk}-outcome": "goals_met", f"end-{match.pk}-note": "Goals met."},
     )
     assert response.status_code == 302
     match.refresh_from_db()
-    assert match.status == Match.Status.ENDED and match.end_reason == "Goals met."
+    assert (match.status, match.outcome, match.outcome_note) == (Match.Status.ENDED, "goals_met", "Goals met.")
 
 
 def test_ending_an_ended_match_is_a_400(page_for, coordinator, partner, mentor_person):

@@ -6,14 +6,16 @@ detail is recorded with services.record_read, exactly as the API's retrieve does
 nothing logged, when two-factor sign-in is required and missing).
 """
 
+from datetime import datetime, time
+
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -25,8 +27,18 @@ from franchise.policy import effective_policy
 from supervision.incidents import services as incidents
 from supervision.incidents.rules import may_read_reflection
 from supervision.incidents.services import REPORTER_ROLES
-from supervision.models import BoundaryIncident, IncidentAction, IncidentDiscussion, IncidentTransition, Match, Person
-from web.forms import DateInput, DateTimeInput, show_domain_error
+from supervision.mentoring import services as mentoring
+from supervision.mentoring.rules import may_record_contacts
+from supervision.models import (
+    BoundaryIncident,
+    ContactRecord,
+    IncidentAction,
+    IncidentDiscussion,
+    IncidentTransition,
+    Match,
+    Person,
+)
+from web.forms import DateInput, DateTimeInput, show_domain_error, show_refusal
 from web.partners import partner_page
 
 Status = BoundaryIncident.Status
@@ -131,7 +143,7 @@ class ReportForm(forms.Form):
         label="What was done straight away", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, user, partner, **kwargs):
+    def __init__(self, *args, user, partner, record=None, **kwargs):
         super().__init__(*args, **kwargs)
         groups = {}
         for rule in effective_policy(partner).boundary_rules:
@@ -147,6 +159,11 @@ class ReportForm(forms.Form):
         if own is not None:
             self.fields["mentor"].initial = own.pk
         self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+        if record is not None:
+            # About the record's mentor and mentee, whatever is posted: the report is linked to that record.
+            for name in ("mentor", "match"):
+                self.fields[name].disabled = True
+            self.fields["match"].queryset = Match.objects.filter(pk=record.match_id)
 
 
 class TransitionForm(forms.Form):
@@ -217,10 +234,40 @@ def incident_list(request, here):
 # --- reporting -------------------------------------------------------------------------
 
 
+def _concern_record(request, here):
+    """The caller's own contact record whose flagged concern this report answers (`?contact_record=` or the
+    form's hidden field), or None. Not one of theirs, or already linked: a 404, like any row out of reach."""
+    record_id = request.POST.get("contact_record") or request.GET.get("contact_record")
+    if not record_id:
+        return None
+    records = ContactRecord.objects.visible_to(request.user).filter(partner=here.partner, incident__isnull=True)
+    try:
+        record = records.select_related("match__mentor", "match__partner").get(pk=record_id)
+    except (ContactRecord.DoesNotExist, ValidationError):
+        raise Http404("No such contact record of yours.")
+    if not may_record_contacts(request.user, record.match):
+        raise Http404("No such contact record of yours.")
+    return record
+
+
+def _concern_initial(record):
+    """The report's mentor, mentee and moment, from the contact record: it happened on the record's day."""
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    at = now if record.date == now.date() else timezone.make_aware(datetime.combine(record.date, time(12)))
+    return {"mentor": record.match.mentor_id, "match": record.match_id, "occurred_at": at}
+
+
 @partner_page(*REPORTER_ROLES)
 @require_http_methods(["GET", "POST"])
 def incident_new(request, here):
-    form = ReportForm(request.POST or None, user=request.user, partner=here.partner)
+    record = _concern_record(request, here)
+    form = ReportForm(
+        request.POST or None,
+        user=request.user,
+        partner=here.partner,
+        initial=_concern_initial(record) if record else None,
+        record=record,
+    )
     status = 200
     if request.method == "POST":
         status = 400
@@ -230,24 +277,35 @@ def incident_new(request, here):
             if rule is None:
                 form.add_error("rule", "Choose one of the rules of this partner's policy.")
             else:
+                fields = {
+                    "rule": rule,
+                    "severity": data["severity"],
+                    "occurred_at": data["occurred_at"],
+                    "description": data["description"],
+                    "immediate_action": data["immediate_action"],
+                }
                 try:
-                    incident = incidents.report_incident(
-                        by=request.user,
-                        mentor=data["mentor"],
-                        match=data["match"],
-                        rule=rule,
-                        severity=data["severity"],
-                        occurred_at=data["occurred_at"],
-                        description=data["description"],
-                        immediate_action=data["immediate_action"],
-                    )
+                    if record is not None:
+                        incident = mentoring.report_concern(by=request.user, record=record, **fields)
+                    else:
+                        incident = incidents.report_incident(
+                            by=request.user, mentor=data["mentor"], match=data["match"], **fields
+                        )
                 except DomainError as error:
                     show_domain_error(form, error)
                     status = error.status
+                except ValidationError as error:
+                    show_refusal(form, error)
                 else:
-                    messages.success(request, "Thank you: the incident is reported, and a coordinator will review it.")
+                    linked = f" It is linked to your contact record of {record.date:%-d %B}." if record else ""
+                    messages.success(
+                        request, "Thank you: the incident is reported, and a coordinator will review it." + linked
+                    )
                     return redirect("incident-detail", partner_slug=here.partner.slug, incident_id=incident.pk)
-    return render(request, "web/incidents/new.html", {"nav": "incidents", "form": form}, status=status)
+    context = {"nav": "incidents", "form": form, "contact_record": record}
+    if record is not None:
+        context["match_url"] = reverse("match-detail", args=[here.partner.slug, record.match_id])
+    return render(request, "web/incidents/new.html", context, status=status)
 
 
 # --- one incident ----------------------------------------------------------------------

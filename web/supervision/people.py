@@ -36,6 +36,7 @@ from supervision.people.listing import NOT_ON_PATHWAY, people_matching
 from supervision.people.rules import activation_unmet_for, partner_today
 from web.forms import DateInput, show_refusal
 from web.partners import partner_page
+from web.supervision.matches import EndMatchForm
 from web.today.links import url_or_none
 
 PAGE_SIZE = 50
@@ -195,11 +196,6 @@ class MatchForm(forms.Form):
     started_on = forms.DateField(
         label="Started on", required=False, help_text="Today when left empty.", widget=DateInput()
     )
-
-
-class EndMatchForm(forms.Form):
-    ended_on = forms.DateField(label="Ended on", required=False, help_text="Today when left empty.", widget=DateInput())
-    reason = forms.CharField(label="Outcome", required=False, max_length=500, help_text="How the match ended.")
 
 
 class InviteForm(forms.Form):
@@ -422,7 +418,11 @@ def _page(request, here, person, *, forms_=None, status=200):
         or ShadowingForm(staff=staff, initial={"date": partner_today(here.partner)}),
         "matches_visible": here.has(COORDINATOR, SUPERVISOR) or is_own_person(request.user, person),
         "matches": [
-            {"match": match, "end_form": end_forms.get(match.pk) or EndMatchForm(prefix=f"end-{match.pk}")}
+            {
+                "match": match,
+                "url": reverse("match-detail", args=[slug, match.pk]),
+                "end_form": end_forms.get(match.pk) or EndMatchForm(match=match, prefix=f"end-{match.pk}"),
+            }
             for match in match_rows
         ],
         "can_match": here.has(*services.MATCH_WRITERS),
@@ -530,7 +530,13 @@ def person_match(request, here, person_id):
         except (DomainError, ValidationError) as error:
             show_refusal(form, error)
         else:
-            return _back(request, here, person, f"{person.name} is matched with mentee {match.mentee_ref}.", "#matches")
+            return _back(
+                request,
+                here,
+                person,
+                f"A match of {person.name} with mentee {match.mentee_ref} is proposed; it starts once approved.",
+                "#matches",
+            )
     return _page(request, here, person, forms_={"match": form}, status=400)
 
 
@@ -539,11 +545,13 @@ def person_match(request, here, person_id):
 def person_match_end(request, here, person_id, match_id):
     person = _visible_person(request, here, person_id)
     match = get_object_or_404(Match.objects.visible_to(request.user).filter(mentor=person), pk=match_id)
-    form = EndMatchForm(request.POST, prefix=f"end-{match.pk}")
+    form = EndMatchForm(request.POST, match=match, prefix=f"end-{match.pk}")
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.end_match(by=request.user, match=match, ended_on=data["ended_on"], reason=data["reason"])
+            services.end_match(
+                by=request.user, match=match, outcome=data["outcome"], note=data["note"], ended_on=data["ended_on"]
+            )
         except IllegalTransition:
             form.add_error(None, "This match has already ended.")
         except (DomainError, ValidationError) as error:

@@ -34,6 +34,7 @@ from supervision.models import (
     SupervisionSession,
     ToolkitProcess,
 )
+from supervision.sessions import agenda as mentor_agenda
 from supervision.sessions import recurrence, services
 from supervision.sessions.rules import Clash
 from web.forms import ISO_DATETIME, DateInput, DateTimeInput, show_domain_error
@@ -384,6 +385,14 @@ def _detail_context(request, here, session, confirm_form=None, process_form=None
         ]
     scheduled = session.status == Session.Status.SCHEDULED
     recorded = session.status in (Session.Status.HELD, Session.Status.MISSED)
+    mentoring = None
+    if session.is_one_to_one and session.supervisee_id and session.status != Session.Status.CANCELLED:
+        until = min(timezone.localtime(session.starts_at).date(), timezone.localdate())
+        mentoring = {
+            "contacts": mentor_agenda.recent_contacts(user, session.supervisee, until=until),
+            "concerns": mentor_agenda.flagged_concerns(user, session.supervisee, until=until),
+            "days": mentor_agenda.RECENT_CONTACT_DAYS,
+        }
     return {
         "here": here,
         "nav": "calendar",
@@ -392,6 +401,7 @@ def _detail_context(request, here, session, confirm_form=None, process_form=None
         "attendances": list(session.attendances.all()),
         "actions": list(SessionAction.objects.visible_to(user).filter(session=session).select_related("owner")),
         "agenda": agenda,
+        "mentoring": mentoring,
         "can_record": services.may_record(user, session)
         and session.status != Session.Status.CANCELLED
         and session.confirmed_at is None,

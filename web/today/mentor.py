@@ -1,6 +1,6 @@
-"""The mentor's part of a partner's home: next sessions, the calendar link, the policy to acknowledge, shadowing
-hours, boundary incidents reported, 1:1 records to confirm, peer groups to join or leave, and reminders. Made for
-a phone.
+"""The mentor's part of a partner's home: their matches (record a contact), next sessions, the calendar link, the
+policy to acknowledge, shadowing hours, boundary incidents reported, 1:1 records to confirm, peer groups to join or
+leave, and reminders. Made for a phone.
 
 Every read starts from the user's own Person in this partner (visible_to), so a mentor sees only their own;
 each is one bounded query, whatever the number of rows.
@@ -14,7 +14,7 @@ from django.utils import timezone
 from franchise.policy import effective_policy
 from franchise.querysets import own_acknowledgement
 from reminders.models import Reminder
-from supervision.models import BoundaryIncident, GroupInvitation, GroupMembership, Person, SupervisionSession
+from supervision.models import BoundaryIncident, GroupInvitation, GroupMembership, Match, Person, SupervisionSession
 from supervision.sessions import agenda
 from training.models import Certificate
 from web.today.links import url_or_none
@@ -125,6 +125,28 @@ def _peer_groups(user, person, slug):
     }
 
 
+MATCHES_SHOWN = 10
+
+
+def _matches(user, person, slug):
+    """The mentor's active matches, each with its last contact and the way to record the next one (one query)."""
+    matches = (
+        Match.objects.visible_to(user)
+        .filter(mentor=person, status=Match.Status.ACTIVE)
+        .with_contact_counts()
+        .with_last_contact_on()
+        .order_by("started_on", "mentee_ref")[:MATCHES_SHOWN]
+    )
+    return [
+        {
+            "match": match,
+            "url": url_or_none("match-detail", slug, match.pk),
+            "record_url": url_or_none("contact-new", slug, match.pk),
+        }
+        for match in matches
+    ]
+
+
 def context(request, here):
     user, partner, slug = request.user, here.partner, here.partner.slug
     person = Person.objects.visible_to(user).filter(partner=partner, user=user).with_shadowing_hours().first()
@@ -136,6 +158,7 @@ def context(request, here):
     reports = BoundaryIncident.objects.visible_to(user).filter(partner=partner, reporter=user).count()
     return {
         "mentor_person": person,
+        "matches": _matches(user, person, slug),
         "next_sessions": [_session_item(s, partner, slug) for s in agenda.next_sessions(user, person, now=now)],
         "calendar_url": person.calendar_url,
         "calendar_regenerate_url": url_or_none("my-calendar-regenerate", slug),

@@ -15,6 +15,7 @@ DEMO_STEPS = [
     "supervision.people.demo",
     "supervision.sessions.demo",
     "supervision.incidents.demo",
+    "supervision.mentoring.demo",
     "reminders.demo",
 ]
 

@@ -31,14 +31,14 @@ def unmet_codes(call):
     return [item.code for item in refused.value.unmet]
 
 
-def test_a_coordinator_matches_an_active_mentor(coordinator, mentor):
+def test_a_coordinator_proposes_matching_an_active_mentor(coordinator, mentor):
     made = match(coordinator, mentor, "NS-M-0142")
 
     assert (made.partner, made.mentor, made.mentee_ref, made.status, made.started_on, made.created_by) == (
         mentor.partner,
         mentor,
         "NS-M-0142",
-        Match.Status.ACTIVE,
+        Match.Status.PROPOSED,
         timezone.localdate(),
         coordinator,
     )
@@ -71,7 +71,7 @@ def test_ended_matches_do_not_count_towards_the_cap(partner, coordinator, mentor
     MatchFactory(partner=partner, mentor=mentor)
     MatchFactory(partner=partner, mentor=mentor)
 
-    assert match(coordinator, mentor, "M-new").status == Match.Status.ACTIVE
+    assert match(coordinator, mentor, "M-new").status == Match.Status.PROPOSED
 
 
 def test_a_partner_may_lower_the_cap(partner, coordinator, mentor):
@@ -91,7 +91,7 @@ def test_the_cap_of_one_partner_does_not_bind_another(partner, other_partner, co
     elsewhere = PersonFactory(partner=other_partner, active_mentor=True)
     MatchFactory(partner=other_partner, mentor=elsewhere)
 
-    assert match(licensor, elsewhere, "H-2").status == Match.Status.ACTIVE
+    assert match(licensor, elsewhere, "H-2").status == Match.Status.PROPOSED
 
 
 def test_a_paused_mentor_at_the_cap_hears_of_both_problems(partner, coordinator):
@@ -123,7 +123,7 @@ def test_a_mentee_has_one_active_match_at_a_time(partner, coordinator, mentor):
 
 def test_a_mentee_can_be_matched_again_once_the_match_ended(partner, coordinator, mentor):
     MatchFactory(partner=partner, mentor=mentor, mentee_ref="M-1", ended=True)
-    assert match(coordinator, mentor, "M-1").status == Match.Status.ACTIVE
+    assert match(coordinator, mentor, "M-1").status == Match.Status.PROPOSED
 
 
 def test_the_same_reference_in_another_partner_is_another_mentee(partner, other_partner, licensor, mentor):
@@ -152,19 +152,43 @@ def test_a_coordinator_of_another_partner_cannot_match_this_partners_mentor(othe
 # --- ending ---------------------------------------------------------------------------
 
 
-def test_ending_a_match_records_the_day_and_reason(partner, coordinator):
+def test_ending_a_match_records_the_day_the_outcome_and_its_note(partner, coordinator):
     made = MatchFactory(partner=partner)
 
-    services.end_match(by=coordinator, match=made, reason="Goals met.")
+    services.end_match(by=coordinator, match=made, outcome=Match.Outcome.GOALS_MET, note="  Goals met.  ")
 
     made.refresh_from_db()
-    assert (made.status, made.ended_on, made.end_reason) == ("ended", timezone.localdate(), "Goals met.")
+    assert (made.status, made.ended_on, made.outcome, made.outcome_note) == (
+        "ended",
+        timezone.localdate(),
+        "goals_met",
+        "Goals met.",
+    )
+
+
+def test_a_match_ends_only_with_a_known_outcome(partner, coordinator):
+    made = MatchFactory(partner=partner)
+    for outcome in ("", "went_well", None):
+        with pytest.raises(Invalid) as refused:
+            services.end_match(by=coordinator, match=made, outcome=outcome)
+        assert refused.value.field == "outcome"
+    made.refresh_from_db()
+    assert (made.status, made.outcome) == (Match.Status.ACTIVE, "")
+
+
+def test_a_mentor_who_exits_ends_their_matches_with_the_reason(partner, coordinator):
+    made = MatchFactory(partner=partner)
+
+    services.transition_person(by=coordinator, person=made.mentor, to=MentorStatus.EXITED)
+
+    made.refresh_from_db()
+    assert (made.status, made.outcome, made.outcome_note) == ("ended", "other", "The mentor left the programme.")
 
 
 def test_an_ended_match_cannot_end_again(partner, coordinator):
     made = MatchFactory(partner=partner, ended=True)
     with pytest.raises(IllegalTransition) as refused:
-        services.end_match(by=coordinator, match=made)
+        services.end_match(by=coordinator, match=made, outcome="partly")
     assert refused.value.allowed == []
 
 
@@ -172,7 +196,7 @@ def test_a_match_cannot_end_before_it_started_or_in_the_future(partner, coordina
     made = MatchFactory(partner=partner)
     for ended_on in (made.started_on - timedelta(days=1), timezone.localdate() + timedelta(days=1)):
         with pytest.raises(Invalid):
-            services.end_match(by=coordinator, match=made, ended_on=ended_on)
+            services.end_match(by=coordinator, match=made, outcome="partly", ended_on=ended_on)
     made.refresh_from_db()
     assert made.status == Match.Status.ACTIVE
 
@@ -180,7 +204,7 @@ def test_a_match_cannot_end_before_it_started_or_in_the_future(partner, coordina
 def test_a_supervisor_cannot_end_a_match(partner, supervisor):
     made = MatchFactory(partner=partner)
     with pytest.raises(NotPermitted):
-        services.end_match(by=supervisor, match=made)
+        services.end_match(by=supervisor, match=made, outcome="partly")
 
 
 # --- who sees matches -----------------------------------------------------------------
@@ -230,4 +254,5 @@ def test_two_matches_made_at_once_cannot_both_take_the_last_place(partner, coord
         thread.join()
 
     assert sorted(outcomes) == ["made", "refused"]
-    assert Match.objects.filter(mentor=mentor, status=Match.Status.ACTIVE).count() == 3
+    # The winner is a proposal, which holds its place under the cap as an active match does.
+    assert Match.objects.filter(mentor=mentor, status__in=("proposed", "active")).count() == 3
