@@ -18,7 +18,7 @@ from training.services.accreditations import (
     renew_accreditation,
     set_accreditation_status,
 )
-from training.services.assessment import ASSESSABLE, assess, update_assessment, verify_enrolment
+from training.services.assessment import ASSESSABLE, assess, record_decisions, update_assessment, verify_enrolment
 from training.services.certificates import (
     new_certificate_code,
     require_certificate_printer,
@@ -49,6 +49,7 @@ __all__ = [
     "ASSESSABLE",
     "assess",
     "update_assessment",
+    "record_decisions",
     "verify_enrolment",
     "new_certificate_code",
     "revoke_certificate",
