@@ -6,6 +6,7 @@ from django.urls import include, path
 from web import accounts, home
 from web.franchise import policy
 from web.supervision import imports, incidents, me, people, sessions
+from web.training import assessments, courses, register
 
 partner_urls = [
     path("", home.partner_home, name="partner-home"),
@@ -15,6 +16,9 @@ partner_urls = [
     *incidents.urlpatterns,
     *policy.urlpatterns,
     *me.urlpatterns,
+    *courses.urlpatterns,
+    *register.urlpatterns,
+    *assessments.urlpatterns,
 ]
 
 urlpatterns = [
