@@ -274,8 +274,8 @@ class VerifyForm(forms.Form):
 @partner_page(*COURSE_ROLES)
 def enrolment_verify(request, here, enrolment_id):
     enrolment = _enrolment(request, here, enrolment_id)
-    form = VerifyForm(request.POST or None)
-    if request.method == "POST":
+    form = VerifyForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
         try:
             enrolment, certificate = services.verify_enrolment(by=request.user, enrolment=enrolment)
             messages.success(
