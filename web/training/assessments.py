@@ -19,7 +19,7 @@ from training import rules, services
 from training.models import CriterionAssessment, Enrolment
 from web.forms import DateInput, show_refusal
 from web.partners import partner_page
-from web.training.courses import COURSE_ROLES, certificate_link, course_for
+from web.training.courses import COURSE_ROLES, certificate_link, course_for, courses_of
 
 DECISION_CHOICES = [
     (CriterionAssessment.Decision.MET, "Met"),
@@ -306,7 +306,10 @@ def enrolment_verify(request, here, enrolment_id):
             "open_for_verification": open_for_verification,
             "certificate": certificate,
             "certificate_url": certificate_link(here.partner.slug, certificate) if certificate else None,
-            "grid_url": reverse("assessment-grid", args=[here.partner.slug, enrolment.course_id]),
+            # An internal verifier who does not teach the course sees its enrolments, not the course itself.
+            "grid_url": reverse("assessment-grid", args=[here.partner.slug, enrolment.course_id])
+            if courses_of(request, here).filter(pk=enrolment.course_id).exists()
+            else None,
         },
         status=400 if form.errors else 200,
     )
