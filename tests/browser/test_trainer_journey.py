@@ -1,6 +1,7 @@
 """Issue #16's trainer journey in Chromium: a trainer plans a course, opens it, enrols two learners, starts it, adds
 a session and takes its register, fills the assessment grid for both learners (a whole workbook for one, a single
-cell for the other), and a second trainer, on a phone, verifies the first and the certificate is issued; the grid fits a phone too.
+cell and a whole column for the other), and a second trainer, on a phone, verifies the first and the certificate is
+issued; the grid fits a phone too.
 
 Every page is checked with axe-core; on the phone nothing may scroll sideways (the grid scrolls in its own box).
 """
@@ -100,6 +101,15 @@ def test_a_trainer_runs_a_cohort_from_planning_to_a_verified_certificate(
     panel.get_by_role("button", name="Save P1 for Ben Learner").click()
     expect(page.get_by_text("Ben Learner: P1 recorded as not yet.")).to_be_visible()
     expect(page.get_by_role("link", name="Ben Learner, P1: Not yet")).to_be_visible()
+    # A whole column: P2 across the cohort, Abi's left as it is.
+    page.get_by_role("link", name="P2 for every learner").click()
+    column = page.get_by_role("complementary", name="P2 for every learner")
+    column.get_by_role("group", name="Ben Learner").get_by_label("Met").check()
+    column.get_by_label("Evidence for Ben Learner").fill("Workbook p. 6")
+    look(page)
+    column.get_by_role("button", name="Save P2 for these learners").click()
+    expect(page.get_by_text("P2 recorded for 1 learner.")).to_be_visible()
+    expect(page.get_by_role("link", name="Ben Learner, P2: Met")).to_be_visible()
     expect(page.get_by_role("link", name="Ready to verify Abi Learner")).to_be_visible()
     look(page, "journey-trainer-4-grid")
 

@@ -266,3 +266,23 @@ def test_enrolments_carry_their_criteria_progress_and_the_complete_ones_are_read
 
     assert progress == {enrolment.pk: (5, 5), other.pk: (2, 5)}
     assert list(Enrolment.objects.ready_to_verify()) == [enrolment]
+
+
+def test_one_criterion_is_recorded_across_learners_all_or_nothing_naming_who_was_refused(
+    partner, trainer, lead, enrolment, running_course
+):
+    other = EnrolmentFactory(partner=partner, course=running_course)
+    p1 = criteria_of(enrolment)[0]
+
+    with pytest.raises(ValidationError) as refused:
+        services.record_criterion(
+            by=trainer, criterion=p1, decisions=[(enrolment, "met", "Workbook p. 2"), (other, "met", "")]
+        )
+    assert list(refused.value.message_dict) == [str(other.pk)]
+    assert refused.value.message_dict[str(other.pk)][0].startswith(f"{other.learner.name}: Say what the decision")
+    assert not CriterionAssessment.objects.exists()
+
+    services.record_criterion(
+        by=trainer, criterion=p1, decisions=[(enrolment, "met", "Workbook p. 2"), (other, "not_yet", "")]
+    )
+    assert sorted(CriterionAssessment.objects.values_list("decision", flat=True)) == ["met", "not_yet"]

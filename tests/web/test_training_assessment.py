@@ -293,3 +293,68 @@ def test_a_co_trainer_without_accreditation_cannot_verify(page_for, partner, co_
     assert refused.status_code == 400
     assert f"Only a trainer of {partner.name} accredited for" in _text(refused)
     assert not Certificate.objects.exists()
+
+
+# --- a whole column: one criterion across the cohort ---------------------------------------------------------------
+
+
+def test_a_criterion_heading_opens_a_panel_for_every_open_learner(
+    page_for, partner, trainer, lead, enrolment, running_course, grid_url
+):
+    EnrolmentFactory(partner=partner, course=running_course, passed=True)
+    p2 = _criteria(running_course)[1]
+
+    response = page_for(trainer).get(grid_url, {"criterion": p2.pk})
+
+    page = _text(response)
+    assert f'href="{grid_url}?unit={p2.unit_id}&amp;criterion={p2.pk}#panel"' in page
+    assert "P2 for every learner" in page
+    assert [decision.label for decision, _ in response.context["column"]["form"].learner_rows()] == [
+        enrolment.learner.name
+    ]
+
+
+def test_a_column_is_recorded_for_the_learners_chosen_and_left_for_the_others(
+    page_for, partner, trainer, lead, enrolment, running_course, grid_url
+):
+    second = EnrolmentFactory(partner=partner, course=running_course)
+    third = EnrolmentFactory(partner=partner, course=running_course)
+    p2 = _criteria(running_course)[1]
+
+    response = page_for(trainer).post(
+        _url("assessment-column", partner, running_course.pk),
+        {
+            "criterion": p2.pk,
+            f"decision_{enrolment.pk}": "met",
+            f"evidence_{enrolment.pk}": "Workbook p. 6",
+            f"decision_{second.pk}": "not_yet",
+            f"decision_{third.pk}": "",
+        },
+        follow=True,
+    )
+
+    recorded = dict(CriterionAssessment.objects.filter(criterion=p2).values_list("enrolment", "decision"))
+    assert recorded == {enrolment.pk: "met", second.pk: "not_yet"}
+    assert "P2 recorded for 2 learners." in _text(response)
+
+
+def test_a_column_with_a_refusal_names_the_learner_next_to_their_evidence_and_records_nothing(
+    page_for, partner, trainer, lead, enrolment, running_course
+):
+    second = EnrolmentFactory(partner=partner, course=running_course)
+    p2 = _criteria(running_course)[1]
+
+    response = page_for(trainer).post(
+        _url("assessment-column", partner, running_course.pk),
+        {
+            "criterion": p2.pk,
+            f"decision_{enrolment.pk}": "met",
+            f"evidence_{enrolment.pk}": "Workbook p. 6",
+            f"decision_{second.pk}": "met",
+        },
+    )
+
+    assert response.status_code == 400
+    (message,) = response.context["column"]["form"].errors[f"evidence_{second.pk}"]
+    assert message.startswith(f"{second.learner.name}: Say what the decision rests on")
+    assert not CriterionAssessment.objects.exists()

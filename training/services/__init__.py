@@ -18,7 +18,14 @@ from training.services.accreditations import (
     renew_accreditation,
     set_accreditation_status,
 )
-from training.services.assessment import ASSESSABLE, assess, record_decisions, update_assessment, verify_enrolment
+from training.services.assessment import (
+    ASSESSABLE,
+    assess,
+    record_criterion,
+    record_decisions,
+    update_assessment,
+    verify_enrolment,
+)
 from training.services.certificates import (
     new_certificate_code,
     require_certificate_printer,
@@ -50,6 +57,7 @@ __all__ = [
     "assess",
     "update_assessment",
     "record_decisions",
+    "record_criterion",
     "verify_enrolment",
     "new_certificate_code",
     "revoke_certificate",

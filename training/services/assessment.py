@@ -187,3 +187,30 @@ def record_decisions(*, by, enrolment, criteria, decision, evidence="", assessed
                 )
             )
     return recorded
+
+
+@transaction.atomic
+def record_criterion(*, by, criterion, decisions, assessed_on=None):
+    """One criterion decided for several learners at once (a workbook question marked across the cohort).
+
+    `decisions` is [(enrolment, decision, evidence)]. All or nothing: a refusal for any learner leaves every
+    decision as it was, and a ValidationError keyed by the enrolment's id names each learner refused and why.
+    """
+    errors = {}
+    for enrolment, decision, evidence in decisions:
+        try:
+            with transaction.atomic():
+                record_decisions(
+                    by=by,
+                    enrolment=enrolment,
+                    criteria=[criterion],
+                    decision=decision,
+                    evidence=evidence,
+                    assessed_on=assessed_on,
+                )
+        except ValidationError as error:
+            errors[str(enrolment.pk)] = [f"{enrolment.learner.name}: {message}" for message in error.messages]
+        except Invalid as error:
+            errors[str(enrolment.pk)] = [f"{enrolment.learner.name}: {error.message}"]
+    if errors:
+        raise ValidationError(errors)

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from core.errors import DomainError, RuleNotMet
 from franchise.models import Criterion, Unit
@@ -86,6 +87,49 @@ class CellForm(DecisionForm):
         self.fields["criteria"].widget = forms.MultipleHiddenInput()
 
 
+LEAVE = ""
+
+
+class ColumnForm(forms.Form):
+    """One criterion across the cohort: a decision and its evidence for each learner, or nothing to leave it."""
+
+    criterion = forms.ModelChoiceField(queryset=Criterion.objects.none(), widget=forms.HiddenInput)
+    assessed_on = forms.DateField(
+        label="Assessed on", required=False, widget=DateInput(), help_text="Today if left empty."
+    )
+
+    def __init__(self, *args, criteria, enrolments, decisions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["criterion"].queryset = criteria
+        self.enrolments = enrolments
+        decisions = decisions or {}
+        for enrolment in enrolments:
+            current = decisions.get(enrolment.pk)
+            self.fields[f"decision_{enrolment.pk}"] = forms.ChoiceField(
+                label=enrolment.learner.name,
+                choices=[(LEAVE, "Leave as it is")] + DECISION_CHOICES,
+                widget=forms.RadioSelect,
+                required=False,
+                initial=LEAVE,
+            )
+            self.fields[f"evidence_{enrolment.pk}"] = forms.CharField(
+                label=f"Evidence for {enrolment.learner.name}",
+                required=False,
+                initial=current.evidence if current else "",
+            )
+
+    def learner_rows(self):
+        return [(self[f"decision_{e.pk}"], self[f"evidence_{e.pk}"]) for e in self.enrolments]
+
+    def decisions(self):
+        data = self.cleaned_data
+        return [
+            (enrolment, data[f"decision_{enrolment.pk}"], data[f"evidence_{enrolment.pk}"])
+            for enrolment in self.enrolments
+            if data.get(f"decision_{enrolment.pk}")
+        ]
+
+
 # --- the grid ---------------------------------------------------------------------------------------------------
 
 
@@ -96,6 +140,10 @@ def _pick(rows, wanted):
 
 @partner_page(*COURSE_ROLES)
 def grid(request, here, course_id):
+    return _grid_page(request, here, course_id)
+
+
+def _grid_page(request, here, course_id, column_form=None):
     course = course_for(request, here, course_id)
     slug = here.partner.slug
     units = list(Unit.objects.filter(programme_id=course.programme_id).order_by("position", "code"))
@@ -174,6 +222,20 @@ def grid(request, here, course_id):
             ),
             "action": reverse("enrolment-assess", args=[slug, selected_enrolment.pk]),
         }
+    column = None
+    if selected_criterion is not None and selected_enrolment is None and can_assess:
+        open_rows = [e for e in enrolments if e.status in services.ASSESSABLE]
+        column = {
+            "criterion": selected_criterion,
+            "form": column_form
+            or ColumnForm(
+                criteria=Criterion.objects.filter(pk=selected_criterion.pk),
+                enrolments=open_rows,
+                decisions={e.pk: decisions.get((e.pk, selected_criterion.pk)) for e in open_rows},
+                initial={"criterion": selected_criterion.pk},
+            ),
+            "action": reverse("assessment-column", args=[slug, course.pk]),
+        }
     return render(
         request,
         "web/training/grid.html",
@@ -187,9 +249,56 @@ def grid(request, here, course_id):
             "rows": rows,
             "can_assess": can_assess,
             "panel": panel,
+            "column": column,
+            "column_url": f"{grid_url}?{unit_query}criterion=",
             "grid_url": grid_url,
         },
+        status=400 if column_form is not None else 200,
     )
+
+
+@partner_page(*COURSE_ROLES)
+@require_POST
+def grid_column(request, here, course_id):
+    """Record one criterion for several learners from the grid's column panel."""
+    course = course_for(request, here, course_id)
+    criteria = Criterion.objects.filter(unit__programme_id=course.programme_id)
+    enrolments = list(
+        _enrolments(request, here)
+        .filter(course=course, track=Enrolment.Track.QUALIFICATION, status__in=services.ASSESSABLE)
+        .select_related("learner")
+        .order_by("learner__name", "pk")
+    )
+    form = ColumnForm(request.POST, criteria=criteria, enrolments=enrolments)
+    grid_url = reverse("assessment-grid", args=[here.partner.slug, course.pk])
+    if not form.is_valid() or "criterion" not in form.cleaned_data:
+        messages.error(request, "Choose a criterion in the grid first.")
+        return redirect(grid_url)
+    criterion = form.cleaned_data["criterion"]
+    back = f"{grid_url}?unit={criterion.unit_id}&criterion={criterion.pk}#panel"
+    chosen = form.decisions()
+    if not chosen:
+        messages.info(request, f"Nothing was changed for {criterion.code}.")
+        return redirect(back)
+    try:
+        services.record_criterion(
+            by=request.user, criterion=criterion, decisions=chosen, assessed_on=form.cleaned_data["assessed_on"]
+        )
+    except ValidationError as error:
+        for key, problems in error.message_dict.items():
+            field = f"evidence_{key}"
+            for problem in problems:
+                form.add_error(field if field in form.fields else None, problem)
+    except DomainError as error:
+        show_refusal(form, error)
+    else:
+        messages.success(
+            request, f"{criterion.code} recorded for {len(chosen)} learner{'s' if len(chosen) != 1 else ''}."
+        )
+        return redirect(back)
+    request.GET = request.GET.copy()
+    request.GET.update({"unit": str(criterion.unit_id), "criterion": str(criterion.pk)})
+    return _grid_page(request, here, course_id, column_form=form)
 
 
 # --- one learner's decisions --------------------------------------------------------------------------------------
@@ -317,6 +426,7 @@ def enrolment_verify(request, here, enrolment_id):
 
 urlpatterns = [
     path("courses/<uuid:course_id>/grid/", grid, name="assessment-grid"),
+    path("courses/<uuid:course_id>/grid/column/", grid_column, name="assessment-column"),
     path("courses/enrolments/<uuid:enrolment_id>/assess/", enrolment_assess, name="enrolment-assess"),
     path("courses/enrolments/<uuid:enrolment_id>/verify/", enrolment_verify, name="enrolment-verify"),
 ]
