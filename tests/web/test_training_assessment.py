@@ -219,6 +219,8 @@ def test_the_grid_runs_the_same_queries_for_two_learners_and_five_criteria_or_te
 
     assert _queries(client, large_url, {}) == _queries(client, small_url, {})
     assert _queries(client, large_url, large_cell) == _queries(client, small_url, small_cell)
+    large_column, small_column = ({"criterion": cell["criterion"]} for cell in (large_cell, small_cell))
+    assert _queries(client, large_url, large_column) == _queries(client, small_url, small_column)
 
 
 # --- internal verification ------------------------------------------------------------------------------------------
