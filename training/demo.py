@@ -1,6 +1,7 @@
 """Demo data for training: Northside's completed spring cohort (six sessions, six learners, five passed
 and certified, one studied without the qualification), its two accredited trainers, and two of its
-graduates now co-trainers on the current cohort, on their way to accreditation.
+graduates now co-trainers on the current cohort (running, six learners part-assessed), on their way to
+accreditation.
 
 Everything goes through the services, so the demo exercises the same rules as the API (licence on the
 course dates, the lead's accreditation, internal verification by a second trainer, promotion evidence).
@@ -41,7 +42,10 @@ SPRING_LEARNERS = [
     ("Tanya Okoro", Enrolment.Track.QUALIFICATION, False),
     ("Yasmin Ali", Enrolment.Track.NON_ACCREDITED, False),
 ]
-CURRENT_LEARNERS = ["Abi Nolan", "Carmen Diaz", "Priti Patel"]
+CURRENT_LEARNERS = ["Abi Nolan", "Carmen Diaz", "Priti Patel", "Dee Campbell", "Lorna Fitzgerald", "Mo Hussain"]
+# How far the lead has got through each current learner's workbook: criteria met (in order), then one not yet.
+# Abi's is complete, so she waits for internal verification by the second trainer.
+CURRENT_PROGRESS = {"Abi Nolan": None, "Carmen Diaz": 12, "Priti Patel": 8, "Dee Campbell": 5, "Mo Hussain": 3}
 
 
 def _email(name):
@@ -165,7 +169,8 @@ def _graduates_become_co_trainers(world, coordinator, graduates):
 
 
 def _current_cohort(world, today, coordinator, lead_user, lead, co_trainers):
-    """The current cohort, co-taught by the graduates: one has a first session signed off (1 of 2)."""
+    """The current cohort of six, co-taught by the graduates (one has a first session signed off, 1 of 2): last
+    week's register taken, today's still to take, workbooks part-assessed and one learner ready for verification."""
     partner = world["northside"]
     starts_on = today - timedelta(days=7)
     course = services.create_course(
@@ -181,9 +186,10 @@ def _current_cohort(world, today, coordinator, lead_user, lead, co_trainers):
         venue="Northside Women's Centre and online",
     )
     course = services.transition_course(by=lead_user, course=course, to=Course.Status.OPEN)
+    enrolments = []
     for name in CURRENT_LEARNERS:
         person = Person.objects.create(partner=partner, name=name, email=_email(name))
-        services.enrol(by=lead_user, course=course, learner=person)
+        enrolments.append(services.enrol(by=lead_user, course=course, learner=person))
     course = services.transition_course(by=lead_user, course=course, to=Course.Status.RUNNING)
     session = services.create_session(
         by=lead_user,
@@ -194,6 +200,43 @@ def _current_cohort(world, today, coordinator, lead_user, lead, co_trainers):
         topic=SPRING_TOPICS[0],
         units=[world["unit"]],
     )
+    services.record_attendance(
+        by=lead_user,
+        session=session,
+        entries=[(e, "apologies" if e.learner.name == "Mo Hussain" else "present") for e in enrolments],
+    )
+    # Today's session: its register is still to take.
+    services.create_session(
+        by=lead_user,
+        course=course,
+        date=today,
+        starts_at=time(10, 0),
+        ends_at=time(14, 0),
+        topic=SPRING_TOPICS[1],
+        units=[world["unit"]],
+    )
+    criteria = list(Criterion.objects.filter(unit__programme=world["programme"]).order_by("position"))
+    for enrolment in enrolments:
+        name = enrolment.learner.name
+        if name not in CURRENT_PROGRESS:
+            continue
+        met = CURRENT_PROGRESS[name] or len(criteria)
+        for criterion in criteria[:met]:
+            services.assess(
+                by=lead_user,
+                enrolment=enrolment,
+                criterion=criterion,
+                decision="met",
+                evidence=f"Workbook {criterion.code}, week one.",
+            )
+        if met < len(criteria):
+            services.assess(
+                by=lead_user,
+                enrolment=enrolment,
+                criterion=criteria[met],
+                decision="not_yet",
+                evidence="Workbook answer too short; to expand with an example from practice.",
+            )
     record = services.log_teaching(
         by=coordinator, session=session, person=co_trainers[0], note="Led the icebreaker and the lived-experience talk."
     )

@@ -11,7 +11,7 @@ but the licensor's view is limited to partners where the user still holds a role
 from datetime import timedelta
 
 from django.apps import apps
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -130,6 +130,42 @@ class EnrolmentQuerySet(_TrainingQuerySet):
 
     def holding_a_place(self):
         return self.filter(status__in=self.model.HOLDING_A_PLACE)
+
+    def with_criteria_progress(self):
+        """Annotate `criteria_total` (criteria of the course's programme) and `criteria_met` (those assessed met):
+        two subqueries, so a list of any length answers "who still needs what" in one query."""
+        criterion = apps.get_model("franchise", "Criterion")
+        assessment = _model("CriterionAssessment")
+        total = (
+            criterion.objects.filter(unit__programme=OuterRef("course__programme"))
+            .order_by()
+            .values("unit__programme")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        met = (
+            assessment.objects.filter(enrolment=OuterRef("pk"), decision=assessment.Decision.MET)
+            .order_by()
+            .values("enrolment")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(
+            criteria_total=Coalesce(Subquery(total, output_field=IntegerField()), 0),
+            criteria_met=Coalesce(Subquery(met, output_field=IntegerField()), 0),
+        )
+
+    def ready_to_verify(self):
+        """Qualification enrolments still open whose every criterion is met: waiting for internal verification."""
+        return (
+            self.with_criteria_progress()
+            .filter(
+                track=self.model.Track.QUALIFICATION,
+                status__in=(self.model.Status.ENROLLED, self.model.Status.REFERRED),
+                criteria_total__gt=0,
+            )
+            .filter(criteria_met__gte=F("criteria_total"))
+        )
 
 
 class CourseAttendanceQuerySet(_TrainingQuerySet):

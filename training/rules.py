@@ -83,6 +83,22 @@ def qualification_criteria_met(enrolment):
     ]
 
 
+def verifier_independent(enrolment, verifier):
+    """The internal verifier assessed at most half of the programme's criteria for this enrolment: a second pair of
+    eyes, not the assessor signing their own decisions off."""
+    criteria = Criterion.objects.filter(unit__programme_id=enrolment.course.programme_id).count()
+    assessed = CriterionAssessment.objects.filter(enrolment=enrolment, assessor=verifier).count()
+    if assessed * 2 <= criteria:
+        return []
+    return [
+        Unmet(
+            "verifier_not_independent",
+            f"You assessed {assessed} of the {criteria} criteria yourself; internal verification needs a second "
+            "trainer.",
+        )
+    ]
+
+
 def attendance_complete(enrolment):
     """The learner was present at every session of the course held so far (the non-accredited track's test)."""
     present = CourseAttendance.objects.filter(enrolment=enrolment, status=CourseAttendance.Status.PRESENT)

@@ -9,6 +9,7 @@ AREAS = (
     ("people", "People", "people", (COORDINATOR, SUPERVISOR, TRAINER)),
     ("calendar", "Calendar", "calendar", (COORDINATOR, SUPERVISOR)),
     ("groups", "Peer groups", "groups", (COORDINATOR,)),
+    ("courses", "Courses", "courses", (COORDINATOR, TRAINER)),
     ("toolkit", "Toolkit", "toolkit", (COORDINATOR,)),
     ("matching", "Matching", "matching", (COORDINATOR,)),
     ("incidents", "Incidents", "incidents", (COORDINATOR, SUPERVISOR, MENTOR)),

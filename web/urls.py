@@ -7,7 +7,7 @@ from web import accounts, credentials, home
 from web.console import licences as console_licences
 from web.franchise import policy
 from web.supervision import imports, incidents, matches, matching, me, people, sessions, toolkit
-from web.training import accreditations
+from web.training import accreditations, assessments, courses, register
 
 partner_urls = [
     path("", home.partner_home, name="partner-home"),
@@ -22,6 +22,9 @@ partner_urls = [
     *me.urlpatterns,
     *credentials.urlpatterns,
     *accreditations.urlpatterns,
+    *courses.urlpatterns,
+    *register.urlpatterns,
+    *assessments.urlpatterns,
 ]
 
 urlpatterns = [

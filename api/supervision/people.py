@@ -3,8 +3,8 @@
 Views validate shapes and call supervision.people.services; the rules live there and in supervision.people.rules.
 """
 
-from django.utils.functional import cached_property
 from django.db.models import Prefetch
+from django.utils.functional import cached_property
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field

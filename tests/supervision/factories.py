@@ -15,8 +15,8 @@ from django.utils import timezone
 from franchise.models import BoundaryRule, Role
 from supervision.models import (
     BoundaryIncident,
-    GroupInvitation,
     ContactRecord,
+    GroupInvitation,
     GroupMembership,
     IncidentAccess,
     IncidentAction,

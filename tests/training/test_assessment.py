@@ -11,7 +11,7 @@ from franchise.models import Criterion
 from supervision.models import Person
 from tests.franchise.factories import CriterionFactory
 from tests.training.factories import CriterionAssessmentFactory, EnrolmentFactory, TrainerAccreditationFactory
-from training import services
+from training import rules, services
 from training.models import Certificate, CriterionAssessment, Enrolment
 from training.querysets import finished_course_exists
 
@@ -206,3 +206,83 @@ def test_assessment_closes_once_the_enrolment_has_passed(trainer, verifier_user,
     with pytest.raises(Invalid) as refused:
         services.update_assessment(by=trainer, assessment=enrolment.assessments.first(), decision="not_yet")
     assert refused.value.code == "enrolment_closed"
+
+
+# --- several criteria at once, and the verifier's independence as a rule ----------------------------------------------
+
+
+def test_one_decision_is_recorded_on_several_criteria_new_and_changed_alike(trainer, lead, enrolment):
+    first, second, third = criteria_of(enrolment)[:3]
+    CriterionAssessmentFactory(partner=enrolment.partner, enrolment=enrolment, criterion=first, decision="not_yet")
+
+    services.record_decisions(
+        by=trainer, enrolment=enrolment, criteria=[first, second, third], decision="met", evidence="Workbook pp. 3–9"
+    )
+
+    rows = CriterionAssessment.objects.filter(enrolment=enrolment).values_list("criterion", "decision", "evidence")
+    assert sorted(rows) == sorted((c.pk, "met", "Workbook pp. 3–9") for c in (first, second, third))
+
+
+def test_several_decisions_are_all_or_nothing(trainer, lead, enrolment):
+    mine = criteria_of(enrolment)[0]
+    foreign = CriterionFactory()
+
+    with pytest.raises(ValidationError):
+        services.record_decisions(
+            by=trainer, enrolment=enrolment, criteria=[mine, foreign], decision="met", evidence="Workbook p. 3"
+        )
+
+    assert not CriterionAssessment.objects.exists()
+
+
+def test_several_decisions_need_a_criterion(trainer, lead, enrolment):
+    with pytest.raises(Invalid) as refused:
+        services.record_decisions(by=trainer, enrolment=enrolment, criteria=[], decision="met", evidence="x")
+
+    assert refused.value.field == "criteria"
+
+
+def test_the_verifier_is_independent_up_to_half_of_the_criteria(lead, verifier, enrolment):
+    criteria = criteria_of(enrolment)  # five
+    assess_all(enrolment, verifier, only=criteria[:2])
+    assert rules.verifier_independent(enrolment, verifier) == []
+
+    assess_all(enrolment, verifier, only=criteria[2:3])
+    (refusal,) = rules.verifier_independent(enrolment, verifier)
+    assert refusal.code == "verifier_not_independent"
+    assert "3 of the 5 criteria" in refusal.message
+
+
+def test_enrolments_carry_their_criteria_progress_and_the_complete_ones_are_ready_to_verify(
+    partner, lead, enrolment, running_course
+):
+    other = EnrolmentFactory(partner=partner, course=running_course)
+    criteria = criteria_of(enrolment)
+    assess_all(enrolment, lead)
+    assess_all(other, lead, only=criteria[:2])
+    assess_all(other, lead, decision="not_yet", only=criteria[2:3])
+
+    progress = {row.pk: (row.criteria_met, row.criteria_total) for row in Enrolment.objects.with_criteria_progress()}
+
+    assert progress == {enrolment.pk: (5, 5), other.pk: (2, 5)}
+    assert list(Enrolment.objects.ready_to_verify()) == [enrolment]
+
+
+def test_one_criterion_is_recorded_across_learners_all_or_nothing_naming_who_was_refused(
+    partner, trainer, lead, enrolment, running_course
+):
+    other = EnrolmentFactory(partner=partner, course=running_course)
+    p1 = criteria_of(enrolment)[0]
+
+    with pytest.raises(ValidationError) as refused:
+        services.record_criterion(
+            by=trainer, criterion=p1, decisions=[(enrolment, "met", "Workbook p. 2"), (other, "met", "")]
+        )
+    assert list(refused.value.message_dict) == [str(other.pk)]
+    assert refused.value.message_dict[str(other.pk)][0].startswith(f"{other.learner.name}: Say what the decision")
+    assert not CriterionAssessment.objects.exists()
+
+    services.record_criterion(
+        by=trainer, criterion=p1, decisions=[(enrolment, "met", "Workbook p. 2"), (other, "not_yet", "")]
+    )
+    assert sorted(CriterionAssessment.objects.values_list("decision", flat=True)) == ["met", "not_yet"]

@@ -14,6 +14,8 @@ HOMES = [
     ("supervisor@harbour.example", ["Your supervisees"]),
     ("mentor@northside.example", ["Your next sessions", "Your calendar link", "Report a boundary incident"]),
     ("mentor@harbour.example", ["Your next sessions", "Your calendar link", "Report a boundary incident"]),
+    ("trainer@northside.example", ["As trainer", "Peer Training and Mentoring — summer cohort", "Abi Nolan"]),
+    ("trainer2@northside.example", ["As trainer", "To be verified", "Abi Nolan"]),
 ]
 
 

@@ -18,7 +18,14 @@ from training.services.accreditations import (
     renew_accreditation,
     set_accreditation_status,
 )
-from training.services.assessment import ASSESSABLE, assess, update_assessment, verify_enrolment
+from training.services.assessment import (
+    ASSESSABLE,
+    assess,
+    record_criterion,
+    record_decisions,
+    update_assessment,
+    verify_enrolment,
+)
 from training.services.certificates import (
     new_certificate_code,
     require_certificate_printer,
@@ -49,6 +56,8 @@ __all__ = [
     "ASSESSABLE",
     "assess",
     "update_assessment",
+    "record_decisions",
+    "record_criterion",
     "verify_enrolment",
     "new_certificate_code",
     "revoke_certificate",

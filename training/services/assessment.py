@@ -1,6 +1,5 @@
 """Training use cases for assessment against the criteria and internal verification."""
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -130,14 +129,8 @@ def verify_enrolment(*, by, enrolment):
         )
     if enrolment.status not in ASSESSABLE:
         raise Invalid(f"The enrolment is {enrolment.status}; it cannot be verified.", code="enrolment_closed")
-    criteria = apps.get_model("franchise", "Criterion").objects.filter(unit__programme=programme).count()
-    assessed_by_verifier = CriterionAssessment.objects.filter(enrolment=enrolment, assessor=verifier).count()
-    if assessed_by_verifier * 2 > criteria:
-        raise NotPermitted(
-            f"You assessed {assessed_by_verifier} of the {criteria} criteria yourself; "
-            "internal verification needs a second trainer.",
-            code="verifier_not_independent",
-        )
+    for refusal in rules.verifier_independent(enrolment, verifier):
+        raise NotPermitted(refusal.message, code=refusal.code)
     unmet = rules.qualification_criteria_met(enrolment)
     if unmet:
         raise RuleNotMet(unmet, "Not every criterion is met yet.")
@@ -153,3 +146,71 @@ def verify_enrolment(*, by, enrolment):
         issued_on=timezone.localdate(),
     )
     return enrolment, certificate
+
+
+@transaction.atomic
+def record_decisions(*, by, enrolment, criteria, decision, evidence="", assessed_on=None):
+    """Record one decision, on the same evidence, for several criteria of one learner (a workbook section marked
+    at once): a new assessment where there is none, a changed one where there is. All or nothing: one refusal
+    (a criterion of another programme, no evidence for `met`) leaves every decision as it was.
+    """
+    criteria = list(criteria)
+    if not criteria:
+        raise Invalid("Choose at least one criterion.", field="criteria", code="no_criteria")
+    existing = {
+        row.criterion_id: row
+        for row in CriterionAssessment.objects.filter(enrolment=enrolment, criterion__in=criteria).select_related(
+            "criterion__unit"
+        )
+    }
+    recorded = []
+    for criterion in criteria:
+        if criterion.pk in existing:
+            recorded.append(
+                update_assessment(
+                    by=by,
+                    assessment=existing[criterion.pk],
+                    decision=decision,
+                    evidence=evidence,
+                    assessed_on=assessed_on,
+                )
+            )
+        else:
+            recorded.append(
+                assess(
+                    by=by,
+                    enrolment=enrolment,
+                    criterion=criterion,
+                    decision=decision,
+                    evidence=evidence,
+                    assessed_on=assessed_on,
+                )
+            )
+    return recorded
+
+
+@transaction.atomic
+def record_criterion(*, by, criterion, decisions, assessed_on=None):
+    """One criterion decided for several learners at once (a workbook question marked across the cohort).
+
+    `decisions` is [(enrolment, decision, evidence)]. All or nothing: a refusal for any learner leaves every
+    decision as it was, and a ValidationError keyed by the enrolment's id names each learner refused and why.
+    """
+    errors = {}
+    for enrolment, decision, evidence in decisions:
+        try:
+            with transaction.atomic():
+                record_decisions(
+                    by=by,
+                    enrolment=enrolment,
+                    criteria=[criterion],
+                    decision=decision,
+                    evidence=evidence,
+                    assessed_on=assessed_on,
+                )
+        except ValidationError as error:
+            errors[str(enrolment.pk)] = [f"{enrolment.learner.name}: {message}" for message in error.messages]
+        except Invalid as error:
+            errors[str(enrolment.pk)] = [f"{enrolment.learner.name}: {error.message}"]
+    if errors:
+        raise ValidationError(errors)

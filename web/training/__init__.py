@@ -1,0 +1,1 @@
+"""Training pages: courses, their sessions and registers, the assessment grid and internal verification."""

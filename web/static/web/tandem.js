@@ -103,3 +103,7 @@ const setUpProcessTimer = (section) => {
 };
 
 document.querySelectorAll("[data-process-timer]").forEach(setUpProcessTimer);
+// The printable register's own button; the browser's print command does the same without it.
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
+});
