@@ -110,6 +110,10 @@ def _build_world(now, partner, other_partner, coordinator, other_coordinator):
         SupervisionSessionFactory(partner=where, cancelled=True)
 
 
+# The kinds that existed when the planner moved to SQL: kinds born after have their own tests.
+FROZEN_KINDS = set(python_planner.PLANNERS)
+
+
 def _plan_in_python(now):
     return {kind: plan(now) for kind, plan in python_planner.PLANNERS.items()}
 
@@ -128,14 +132,14 @@ def test_the_planner_inserts_the_rows_the_python_planner_built(
     for kind in (Kind.SESSION_UPCOMING, Kind.INCIDENT_REVIEW_DUE, Kind.INCIDENT_REVIEW_OVERDUE, Kind.PAUSE_REVIEW):
         assert any(row.due_at > now for row in expected[kind]), f"every {kind} row is due now"
 
-    inserted = planner.plan(now)
+    inserted = planner.plan(now, kinds=FROZEN_KINDS)
 
     assert inserted == {str(kind): len({row.dedupe_key for row in rows}) for kind, rows in expected.items()}
     for kind, rows in expected.items():
         planned = Counter(_columns(row) for row in Reminder.objects.filter(kind=kind))
         assert planned == Counter(_columns(row) for row in rows), kind
     assert all(row.created_at for row in Reminder.objects.all())
-    assert planner.plan(now) == dict.fromkeys(inserted, 0)
+    assert planner.plan(now, kinds=FROZEN_KINDS) == dict.fromkeys(inserted, 0)
 
 
 def test_rows_the_python_planner_inserted_are_not_planned_again(
@@ -147,5 +151,5 @@ def test_rows_the_python_planner_inserted_are_not_planned_again(
     Reminder.objects.bulk_create([row for rows in expected.values() for row in rows], ignore_conflicts=True)
     before = Reminder.objects.count()
 
-    assert planner.plan(now) == dict.fromkeys(map(str, expected), 0)
+    assert planner.plan(now, kinds=FROZEN_KINDS) == dict.fromkeys(map(str, expected), 0)
     assert Reminder.objects.count() == before
