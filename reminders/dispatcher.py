@@ -34,16 +34,16 @@ nothing: the claims are released and the next pass tries again.
 import logging
 import time
 import uuid
+import weakref
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
-from reminders.messages import NothingToSend, build_message, load_subjects
+from reminders.messages import Batch, NothingToSend
 from reminders.models import Reminder
 
 logger = logging.getLogger(__name__)
@@ -123,8 +123,9 @@ def claim(token, limit, now):
         if not ids:
             return []
         Reminder.objects.claimable(now).filter(pk__in=ids).update(claimed_by=token, claimed_until=now + lease())
+    # Read back by key: `claimed_by` has no index, and filtering on it alone scans the ledger.
     return list(
-        Reminder.objects.filter(claimed_by=token, status=Reminder.Status.PENDING)
+        Reminder.objects.filter(pk__in=ids, claimed_by=token, status=Reminder.Status.PENDING)
         .select_related("recipient_user")
         .with_switched_off()
         .order_by("attempt_after", "pk")
@@ -139,7 +140,7 @@ def release(token):
 
 
 def _send_batch(batch, token, clock, mail, result, deadline):
-    subjects = load_subjects(batch)
+    messages = Batch(batch)
     for reminder in batch:
         if time.monotonic() >= deadline:
             return
@@ -151,7 +152,7 @@ def _send_batch(batch, token, clock, mail, result, deadline):
             _cancel(reminder, token, "The recipient's account is inactive.", result)
             continue
         try:
-            message = build_message(reminder, subjects.get((reminder.kind, reminder.subject_id)), now)
+            message = messages.message(reminder, now)
         except NothingToSend as exc:
             _cancel(reminder, token, str(exc), result)
             continue
@@ -177,20 +178,47 @@ def _mine(reminder, token):
     return Reminder.objects.filter(pk=reminder.pk, claimed_by=token, status=Reminder.Status.PENDING)
 
 
+# One statement per sent message, committed on its own before the next message is sent (the window of a
+# message sent twice is this statement): written out once and, on PostgreSQL, prepared once per connection,
+# as it runs once a message.
+MARK_SENT_SQL = (
+    f"UPDATE {Reminder._meta.db_table} "  # noqa: S608 - our table name; every value is a parameter
+    "SET status = 'sent', sent_at = %s, attempts = attempts + 1, "
+    "last_error = '', claimed_by = NULL, claimed_until = NULL "
+    "WHERE id = %s AND claimed_by = %s AND status = 'pending'"
+)
+_MARK_SENT_STATEMENT = "tandem_reminder_mark_sent"
+_prepared_on = weakref.WeakSet()
+
+
 def _mark_sent(reminder, token, now, result):
-    updated = _mine(reminder, token).update(
-        status=Reminder.Status.SENT,
-        sent_at=now,
-        attempts=F("attempts") + 1,
-        last_error="",
-        claimed_by=None,
-        claimed_until=None,
-    )
-    if updated:
+    if _execute_mark_sent(now, reminder.pk, token):
         result.sent += 1
     else:
         # Only possible if this pass outlived its lease, which the deadline prevents.
         logger.error("Reminder %s was sent but this pass no longer held it; it may be sent twice", reminder.pk)
+
+
+def _execute_mark_sent(now, pk, token):
+    """Run MARK_SENT_SQL in autocommit (so committed when it returns); the number of rows it marked."""
+    uuid_field = Reminder._meta.pk
+    params = (
+        connection.ops.adapt_datetimefield_value(now),
+        uuid_field.get_db_prep_value(pk, connection),
+        uuid_field.get_db_prep_value(token, connection),
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute(MARK_SENT_SQL, params)
+            return cursor.rowcount
+        if connection.connection not in _prepared_on:
+            cursor.execute(
+                f"PREPARE {_MARK_SENT_STATEMENT} (timestamptz, uuid, uuid) AS "
+                + MARK_SENT_SQL.replace("%s", "$1", 1).replace("%s", "$2", 1).replace("%s", "$3", 1)
+            )
+            _prepared_on.add(connection.connection)
+        cursor.execute(f"EXECUTE {_MARK_SENT_STATEMENT} (%s, %s, %s)", params)
+        return cursor.rowcount
 
 
 def _record_failure(reminder, token, exc, now, result):
