@@ -100,7 +100,7 @@ def dispatch(*, now=None, batch_size=BATCH_SIZE, connection=None, max_messages=N
                 break
             _send_batch(batch, token, clock, mail, result, deadline)
             if len(batch) < batch_size:
-                break
+                break  # nothing more is due
     except MailServerUnavailable as exc:
         logger.warning("Reminders not sent, the mail server is unavailable (next pass retries): %s", exc)
     finally:
@@ -112,16 +112,24 @@ def dispatch(*, now=None, batch_size=BATCH_SIZE, connection=None, max_messages=N
 
 
 def claim(token, limit, now):
-    """Claim up to `limit` due rows for the pass `token`; returns them (recipients and preferences loaded)."""
+    """Claim up to `limit` due rows for the pass `token`, and up to `limit` more due rows about the same
+    subjects; returns them (recipients and preferences loaded)."""
     with transaction.atomic():
-        ids = list(
-            Reminder.objects.claimable(now)
-            .order_by("attempt_after", "pk")
-            .select_for_update(skip_locked=True)
+        claimable = Reminder.objects.claimable(now).order_by("attempt_after", "pk").select_for_update(skip_locked=True)
+        first = list(claimable.values_list("pk", "subject_type_id", "subject_id")[:limit])
+        if not first:
+            return []
+        ids = [pk for pk, _, _ in first]
+        # A session's attendees (a licence's coordinators …) are sent to together: what their messages share
+        # (the session's invitation) is built once for the batch. Any due row may be claimed; these come early.
+        ids += (
+            claimable.filter(
+                subject_type_id__in={subject_type for _, subject_type, _ in first},
+                subject_id__in={subject for _, _, subject in first},
+            )
+            .exclude(pk__in=ids)
             .values_list("pk", flat=True)[:limit]
         )
-        if not ids:
-            return []
         Reminder.objects.claimable(now).filter(pk__in=ids).update(claimed_by=token, claimed_until=now + lease())
     # Read back by key: `claimed_by` has no index, and filtering on it alone scans the ledger.
     return list(
