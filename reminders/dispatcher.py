@@ -32,6 +32,7 @@ nothing: the claims are released and the next pass tries again.
 """
 
 import logging
+import select
 import time
 import uuid
 import weakref
@@ -40,8 +41,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import connection, transaction
+from django.db import DatabaseError, transaction
+from django.db import connection as db
 from django.utils import timezone
+from psycopg import pq
 
 from reminders.messages import Batch, NothingToSend
 from reminders.models import Reminder
@@ -91,16 +94,22 @@ def dispatch(*, now=None, batch_size=BATCH_SIZE, connection=None, max_messages=N
     result = DispatchResult()
     deadline = time.monotonic() + min(lease().total_seconds() / 2, PASS_SECONDS)
     mail = _LazyConnection(connection)
+    marks = _SentMarks(token, result)
     try:
-        while time.monotonic() < deadline:
-            if max_messages is not None and result.handled >= max_messages:
-                break
-            batch = claim(token, batch_size, clock())
-            if not batch:
-                break
-            _send_batch(batch, token, clock, mail, result, deadline)
-            if len(batch) < batch_size:
-                break  # nothing more is due
+        with db.execute_wrapper(marks.settle_before):
+            try:
+                while time.monotonic() < deadline:
+                    if max_messages is not None and result.handled >= max_messages:
+                        break
+                    marks.settle()
+                    batch = claim(token, batch_size, clock())
+                    if not batch:
+                        break
+                    _send_batch(batch, token, clock, mail, marks, result, deadline)
+                    if len(batch) < batch_size:
+                        break  # nothing more is due
+            finally:
+                marks.settle()
     except MailServerUnavailable as exc:
         logger.warning("Reminders not sent, the mail server is unavailable (next pass retries): %s", exc)
     finally:
@@ -147,7 +156,7 @@ def release(token):
     )
 
 
-def _send_batch(batch, token, clock, mail, result, deadline):
+def _send_batch(batch, token, clock, mail, marks, result, deadline):
     messages = Batch(batch)
     for reminder in batch:
         if time.monotonic() >= deadline:
@@ -168,6 +177,7 @@ def _send_batch(batch, token, clock, mail, result, deadline):
             logger.exception("Reminder %s could not be rendered", reminder.pk)
             _record_failure(reminder, token, exc, now, result)
             continue
+        marks.settle()  # the message before this one is marked sent, and committed, before this one goes
         try:
             accepted = mail.send(message)
         except MailServerUnavailable:
@@ -179,7 +189,7 @@ def _send_batch(batch, token, clock, mail, result, deadline):
         if not accepted:
             _record_failure(reminder, token, RuntimeError("The email backend accepted no message."), clock(), result)
             continue
-        _mark_sent(reminder, token, clock(), result)
+        marks.mark(reminder, clock())
 
 
 def _mine(reminder, token):
@@ -199,32 +209,100 @@ _MARK_SENT_STATEMENT = "tandem_reminder_mark_sent"
 _prepared_on = weakref.WeakSet()
 
 
-def _mark_sent(reminder, token, now, result):
-    if _execute_mark_sent(now, reminder.pk, token):
-        result.sent += 1
-    else:
-        # Only possible if this pass outlived its lease, which the deadline prevents.
-        logger.error("Reminder %s was sent but this pass no longer held it; it may be sent twice", reminder.pk)
+class _SentMarks:
+    """Marks the pass's messages sent, one committed statement each, never more than one outstanding.
+
+    On PostgreSQL the statement for a message is sent to the server at once and its answer awaited only
+    when the pass needs the connection again, or before it hands the next message to the mail server
+    (`settle`): the next message is rendered while the server commits this one, and a message is still never
+    sent before the one before it is marked sent. Any query of the pass settles first (`settle_before`, an
+    execute wrapper), so nothing else ever runs on the connection while a statement is outstanding.
+    """
+
+    def __init__(self, token, result):
+        self.token = token
+        self.result = result
+        self._outstanding = None
+
+    def mark(self, reminder, now):
+        self.settle()
+        if db.vendor != "postgresql":
+            self._counted(reminder.pk, _execute_mark_sent(now, reminder.pk, self.token))
+            return
+        _prepare_mark_sent()
+        pgconn = db.connection.pgconn
+        pgconn.send_query_prepared(
+            _MARK_SENT_STATEMENT.encode(),
+            [now.isoformat().encode(), str(reminder.pk).encode(), str(self.token).encode()],
+        )
+        while pgconn.flush():
+            select.select([], [pgconn.socket], [])
+        self._outstanding = (pgconn, reminder.pk, now, time.perf_counter())
+
+    def settle(self):
+        """Wait for the outstanding statement's answer (its commit), if one is outstanding."""
+        if self._outstanding is None:
+            return
+        pgconn, pk, now, started = self._outstanding
+        self._outstanding = None
+        results = []
+        while True:
+            pgconn.consume_input()
+            if pgconn.is_busy():
+                select.select([pgconn.socket], [], [])
+                continue
+            answer = pgconn.get_result()
+            if answer is None:
+                break
+            results.append(answer)
+        if db.queries_logged:
+            db.queries_log.append(
+                {
+                    "sql": f"EXECUTE {_MARK_SENT_STATEMENT} ('{now.isoformat()}', '{pk}', '{self.token}')",
+                    "time": f"{time.perf_counter() - started:.3f}",
+                }
+            )
+        failed = [r for r in results if r.status != pq.ExecStatus.COMMAND_OK]
+        if failed or not results:
+            error = failed[0].error_message.decode(errors="replace") if failed else "no answer"
+            raise DatabaseError(f"Reminder {pk} was sent but could not be marked sent: {error}")
+        self._counted(pk, results[-1].command_tuples or 0)
+
+    def settle_before(self, execute, sql, params, many, context):
+        self.settle()
+        return execute(sql, params, many, context)
+
+    def _counted(self, pk, updated):
+        if updated:
+            self.result.sent += 1
+        else:
+            # Only possible if this pass outlived its lease, which the deadline prevents.
+            logger.error("Reminder %s was sent but this pass no longer held it; it may be sent twice", pk)
 
 
-def _execute_mark_sent(now, pk, token):
-    """Run MARK_SENT_SQL in autocommit (so committed when it returns); the number of rows it marked."""
-    uuid_field = Reminder._meta.pk
-    params = (
-        connection.ops.adapt_datetimefield_value(now),
-        uuid_field.get_db_prep_value(pk, connection),
-        uuid_field.get_db_prep_value(token, connection),
-    )
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            cursor.execute(MARK_SENT_SQL, params)
-            return cursor.rowcount
-        if connection.connection not in _prepared_on:
+def _prepare_mark_sent():
+    if db.connection not in _prepared_on:
+        with db.cursor() as cursor:
             cursor.execute(
                 f"PREPARE {_MARK_SENT_STATEMENT} (timestamptz, uuid, uuid) AS "
                 + MARK_SENT_SQL.replace("%s", "$1", 1).replace("%s", "$2", 1).replace("%s", "$3", 1)
             )
-            _prepared_on.add(connection.connection)
+        _prepared_on.add(db.connection)
+
+
+def _execute_mark_sent(now, pk, token):
+    """Run MARK_SENT_SQL and wait for it (in autocommit: committed when it returns); the rows it marked."""
+    uuid_field = Reminder._meta.pk
+    params = (
+        db.ops.adapt_datetimefield_value(now),
+        uuid_field.get_db_prep_value(pk, db),
+        uuid_field.get_db_prep_value(token, db),
+    )
+    with db.cursor() as cursor:
+        if db.vendor != "postgresql":
+            cursor.execute(MARK_SENT_SQL, params)
+            return cursor.rowcount
+        _prepare_mark_sent()
         cursor.execute(f"EXECUTE {_MARK_SENT_STATEMENT} (%s, %s, %s)", params)
         return cursor.rowcount
 
