@@ -181,3 +181,54 @@ def test_a_batch_of_session_reminders_runs_one_query_per_message_and_a_constant_
 
     queries_for(1)  # the mark-sent statement is prepared once per connection
     assert queries_for(6) - queries_for(2) == 8
+
+
+class CommittedBeforeEachSendBackend(EmailBackend):
+    """Before taking each message, checks from a connection of its own (which sees only what is committed)
+    that every message it took before is marked sent. (Kept on the class: locmem deep-copies each message,
+    with its backend.)"""
+
+    witness = None
+    unmarked_at_send = []
+
+    def open(self):
+        import psycopg
+
+        settings = connection.settings_dict
+        type(self).witness = psycopg.connect(
+            dbname=settings["NAME"],
+            user=settings["USER"],
+            host=settings["HOST"],
+            port=settings["PORT"] or 5432,
+            autocommit=True,
+        )
+        type(self).unmarked_at_send = []
+        return super().open()
+
+    def send_messages(self, messages):
+        taken = [m.extra_headers["X-Tandem-Reminder"] for m in mail.outbox]
+        if taken:
+            marked = self.witness.execute(
+                f"SELECT count(*) FROM {Reminder._meta.db_table} WHERE status = 'sent' AND id = ANY(%s::uuid[])",  # noqa: S608
+                (taken,),
+            ).fetchone()[0]
+            self.unmarked_at_send.append(len(taken) - marked)
+        return super().send_messages(messages)
+
+    def close(self):
+        self.witness.close()
+        return super().close()
+
+
+@pytest.mark.postgres
+def test_each_message_is_marked_sent_and_committed_before_the_next_is_handed_to_the_mail_server(
+    transactional_db, partner
+):
+    _sessions(partner, 5)
+    sessions.plan_session_upcoming(timezone.now())
+    mail.outbox = []
+    backend = CommittedBeforeEachSendBackend()
+
+    assert dispatcher.dispatch(connection=backend).sent == 10
+
+    assert backend.unmarked_at_send == [0] * 9
