@@ -10,8 +10,11 @@ How a reminder is sent once
    stamping UPDATE repeats the "still claimable" condition, so a row is
    claimed by one pass only, whatever the database.
 2. *Send, then mark.* Each message is sent on its own and marked sent at once
-   by a conditional UPDATE (`WHERE claimed_by = <this pass>`): the lock is not
-   held while talking to the mail server.
+   by a conditional UPDATE (`WHERE claimed_by = <this pass>`), committed before
+   the next message is handed to the mail server (on PostgreSQL the next one is
+   rendered while the server commits: `_SentMarks`): the lock is not held while
+   talking to the mail server. A claim takes along the due rows about the same
+   subjects, so what their messages share is built once (reminders.messages.Batch).
 3. *Crash.* A sender that dies leaves its claimed rows pending; their lease
    runs out and the next pass takes them. The lease (TANDEM_REMINDER_LEASE_SECONDS,
    600 s) is longer than the task's hard time limit, and a pass stops starting
