@@ -102,9 +102,9 @@ def dispatch(*, now=None, batch_size=BATCH_SIZE, connection=None, max_messages=N
         with db.execute_wrapper(marks.settle_before):
             try:
                 while time.monotonic() < deadline:
+                    marks.settle()  # the last message of the batch before is counted
                     if max_messages is not None and result.handled >= max_messages:
                         break
-                    marks.settle()
                     batch = claim(token, batch_size, clock())
                     if not batch:
                         break
