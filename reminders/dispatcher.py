@@ -209,6 +209,7 @@ MARK_SENT_SQL = (
     "WHERE id = %s AND claimed_by = %s AND status = 'pending'"
 )
 _MARK_SENT_STATEMENT = "tandem_reminder_mark_sent"
+INVALID_STATEMENT_NAME = b"26000"
 _prepared_on = weakref.WeakSet()
 
 
@@ -266,6 +267,15 @@ class _SentMarks:
                 }
             )
         failed = [r for r in results if r.status != pq.ExecStatus.COMMAND_OK]
+        if (
+            failed
+            and failed[0].error_field(pq.DiagnosticField.SQLSTATE) == INVALID_STATEMENT_NAME
+            and not db.in_atomic_block
+        ):
+            # The session lost its prepared statements (a pooler's reset, DISCARD ALL): prepare it again.
+            _prepared_on.discard(db.connection)
+            self._counted(pk, _execute_mark_sent(now, pk, self.token))
+            return
         if failed or not results:
             error = failed[0].error_message.decode(errors="replace") if failed else "no answer"
             raise DatabaseError(f"Reminder {pk} was sent but could not be marked sent: {error}")

@@ -232,3 +232,19 @@ def test_each_message_is_marked_sent_and_committed_before_the_next_is_handed_to_
     assert dispatcher.dispatch(connection=backend).sent == 10
 
     assert backend.unmarked_at_send == [0] * 9
+
+
+@pytest.mark.postgres
+def test_a_connection_that_lost_its_prepared_statements_still_marks_each_message_sent(transactional_db, partner):
+    _sessions(partner, 1)
+    sessions.plan_session_upcoming(timezone.now())
+    assert dispatcher.dispatch().sent == 2
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # what a connection pooler's session reset does
+    _sessions(partner, 1, first_supervisor_email="second.supervisor@example.org", prefix="second-")
+    sessions.plan_session_upcoming(timezone.now())
+
+    assert dispatcher.dispatch().sent == 2
+
+    assert Reminder.objects.filter(status=Reminder.Status.SENT, attempts=1).count() == 4
+    assert len(mail.outbox) == 4
