@@ -10,8 +10,11 @@ How a reminder is sent once
    stamping UPDATE repeats the "still claimable" condition, so a row is
    claimed by one pass only, whatever the database.
 2. *Send, then mark.* Each message is sent on its own and marked sent at once
-   by a conditional UPDATE (`WHERE claimed_by = <this pass>`): the lock is not
-   held while talking to the mail server.
+   by a conditional UPDATE (`WHERE claimed_by = <this pass>`), committed before
+   the next message is handed to the mail server (on PostgreSQL the next one is
+   rendered while the server commits: `_SentMarks`): the lock is not held while
+   talking to the mail server. A claim takes along the due rows about the same
+   subjects, so what their messages share is built once (reminders.messages.Batch).
 3. *Crash.* A sender that dies leaves its claimed rows pending; their lease
    runs out and the next pass takes them. The lease (TANDEM_REMINDER_LEASE_SECONDS,
    600 s) is longer than the task's hard time limit, and a pass stops starting
@@ -32,18 +35,21 @@ nothing: the claims are released and the next pass tries again.
 """
 
 import logging
+import select
 import time
 import uuid
+import weakref
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import transaction
-from django.db.models import F
+from django.db import DatabaseError, transaction
+from django.db import connection as db
 from django.utils import timezone
+from psycopg import pq
 
-from reminders.messages import NothingToSend, build_message, load_subjects
+from reminders.messages import Batch, NothingToSend
 from reminders.models import Reminder
 
 logger = logging.getLogger(__name__)
@@ -91,16 +97,22 @@ def dispatch(*, now=None, batch_size=BATCH_SIZE, connection=None, max_messages=N
     result = DispatchResult()
     deadline = time.monotonic() + min(lease().total_seconds() / 2, PASS_SECONDS)
     mail = _LazyConnection(connection)
+    marks = _SentMarks(token, result)
     try:
-        while time.monotonic() < deadline:
-            if max_messages is not None and result.handled >= max_messages:
-                break
-            batch = claim(token, batch_size, clock())
-            if not batch:
-                break
-            _send_batch(batch, token, clock, mail, result, deadline)
-            if len(batch) < batch_size:
-                break
+        with db.execute_wrapper(marks.settle_before):
+            try:
+                while time.monotonic() < deadline:
+                    marks.settle()  # the last message of the batch before is counted
+                    if max_messages is not None and result.handled >= max_messages:
+                        break
+                    batch = claim(token, batch_size, clock())
+                    if not batch:
+                        break
+                    _send_batch(batch, token, clock, mail, marks, result, deadline)
+                    if len(batch) < batch_size:
+                        break  # nothing more is due
+            finally:
+                marks.settle()
     except MailServerUnavailable as exc:
         logger.warning("Reminders not sent, the mail server is unavailable (next pass retries): %s", exc)
     finally:
@@ -112,19 +124,28 @@ def dispatch(*, now=None, batch_size=BATCH_SIZE, connection=None, max_messages=N
 
 
 def claim(token, limit, now):
-    """Claim up to `limit` due rows for the pass `token`; returns them (recipients and preferences loaded)."""
+    """Claim up to `limit` due rows for the pass `token`, and up to `limit` more due rows about the same
+    subjects; returns them (recipients and preferences loaded)."""
     with transaction.atomic():
-        ids = list(
-            Reminder.objects.claimable(now)
-            .order_by("attempt_after", "pk")
-            .select_for_update(skip_locked=True)
+        claimable = Reminder.objects.claimable(now).order_by("attempt_after", "pk").select_for_update(skip_locked=True)
+        first = list(claimable.values_list("pk", "subject_type_id", "subject_id")[:limit])
+        if not first:
+            return []
+        ids = [pk for pk, _, _ in first]
+        # A session's attendees (a licence's coordinators …) are sent to together: what their messages share
+        # (the session's invitation) is built once for the batch. Any due row may be claimed; these come early.
+        ids += (
+            claimable.filter(
+                subject_type_id__in={subject_type for _, subject_type, _ in first},
+                subject_id__in={subject for _, _, subject in first},
+            )
+            .exclude(pk__in=ids)
             .values_list("pk", flat=True)[:limit]
         )
-        if not ids:
-            return []
         Reminder.objects.claimable(now).filter(pk__in=ids).update(claimed_by=token, claimed_until=now + lease())
+    # Read back by key: `claimed_by` has no index, and filtering on it alone scans the ledger.
     return list(
-        Reminder.objects.filter(claimed_by=token, status=Reminder.Status.PENDING)
+        Reminder.objects.filter(pk__in=ids, claimed_by=token, status=Reminder.Status.PENDING)
         .select_related("recipient_user")
         .with_switched_off()
         .order_by("attempt_after", "pk")
@@ -138,8 +159,8 @@ def release(token):
     )
 
 
-def _send_batch(batch, token, clock, mail, result, deadline):
-    subjects = load_subjects(batch)
+def _send_batch(batch, token, clock, mail, marks, result, deadline):
+    messages = Batch(batch)
     for reminder in batch:
         if time.monotonic() >= deadline:
             return
@@ -151,7 +172,7 @@ def _send_batch(batch, token, clock, mail, result, deadline):
             _cancel(reminder, token, "The recipient's account is inactive.", result)
             continue
         try:
-            message = build_message(reminder, subjects.get((reminder.kind, reminder.subject_id)), now)
+            message = messages.message(reminder, now)
         except NothingToSend as exc:
             _cancel(reminder, token, str(exc), result)
             continue
@@ -159,6 +180,7 @@ def _send_batch(batch, token, clock, mail, result, deadline):
             logger.exception("Reminder %s could not be rendered", reminder.pk)
             _record_failure(reminder, token, exc, now, result)
             continue
+        marks.settle()  # the message before this one is marked sent, and committed, before this one goes
         try:
             accepted = mail.send(message)
         except MailServerUnavailable:
@@ -170,27 +192,132 @@ def _send_batch(batch, token, clock, mail, result, deadline):
         if not accepted:
             _record_failure(reminder, token, RuntimeError("The email backend accepted no message."), clock(), result)
             continue
-        _mark_sent(reminder, token, clock(), result)
+        marks.mark(reminder, clock())
 
 
 def _mine(reminder, token):
     return Reminder.objects.filter(pk=reminder.pk, claimed_by=token, status=Reminder.Status.PENDING)
 
 
-def _mark_sent(reminder, token, now, result):
-    updated = _mine(reminder, token).update(
-        status=Reminder.Status.SENT,
-        sent_at=now,
-        attempts=F("attempts") + 1,
-        last_error="",
-        claimed_by=None,
-        claimed_until=None,
+# One statement per sent message, committed on its own before the next message is sent (the window of a
+# message sent twice is this statement): written out once and, on PostgreSQL, prepared once per connection,
+# as it runs once a message.
+MARK_SENT_SQL = (
+    f"UPDATE {Reminder._meta.db_table} "  # noqa: S608 - our table name; every value is a parameter
+    "SET status = 'sent', sent_at = %s, attempts = attempts + 1, "
+    "last_error = '', claimed_by = NULL, claimed_until = NULL "
+    "WHERE id = %s AND claimed_by = %s AND status = 'pending'"
+)
+_MARK_SENT_STATEMENT = "tandem_reminder_mark_sent"
+INVALID_STATEMENT_NAME = b"26000"
+_prepared_on = weakref.WeakSet()
+
+
+class _SentMarks:
+    """Marks the pass's messages sent, one committed statement each, never more than one outstanding.
+
+    On PostgreSQL the statement for a message is sent to the server at once and its answer awaited only
+    when the pass needs the connection again, or before it hands the next message to the mail server
+    (`settle`): the next message is rendered while the server commits this one, and a message is still never
+    sent before the one before it is marked sent. Any query of the pass settles first (`settle_before`, an
+    execute wrapper), so nothing else ever runs on the connection while a statement is outstanding.
+    """
+
+    def __init__(self, token, result):
+        self.token = token
+        self.result = result
+        self._outstanding = None
+
+    def mark(self, reminder, now):
+        self.settle()
+        if db.vendor != "postgresql":
+            self._counted(reminder.pk, _execute_mark_sent(now, reminder.pk, self.token))
+            return
+        _prepare_mark_sent()
+        pgconn = db.connection.pgconn
+        pgconn.send_query_prepared(
+            _MARK_SENT_STATEMENT.encode(),
+            [now.isoformat().encode(), str(reminder.pk).encode(), str(self.token).encode()],
+        )
+        while pgconn.flush():
+            select.select([], [pgconn.socket], [])
+        self._outstanding = (pgconn, reminder.pk, now, time.perf_counter())
+
+    def settle(self):
+        """Wait for the outstanding statement's answer (its commit), if one is outstanding."""
+        if self._outstanding is None:
+            return
+        pgconn, pk, now, started = self._outstanding
+        self._outstanding = None
+        results = []
+        while True:
+            pgconn.consume_input()
+            if pgconn.is_busy():
+                select.select([pgconn.socket], [], [])
+                continue
+            answer = pgconn.get_result()
+            if answer is None:
+                break
+            results.append(answer)
+        if db.queries_logged:
+            db.queries_log.append(
+                {
+                    "sql": f"EXECUTE {_MARK_SENT_STATEMENT} ('{now.isoformat()}', '{pk}', '{self.token}')",
+                    "time": f"{time.perf_counter() - started:.3f}",
+                }
+            )
+        failed = [r for r in results if r.status != pq.ExecStatus.COMMAND_OK]
+        if (
+            failed
+            and failed[0].error_field(pq.DiagnosticField.SQLSTATE) == INVALID_STATEMENT_NAME
+            and not db.in_atomic_block
+        ):
+            # The session lost its prepared statements (a pooler's reset, DISCARD ALL): prepare it again.
+            _prepared_on.discard(db.connection)
+            self._counted(pk, _execute_mark_sent(now, pk, self.token))
+            return
+        if failed or not results:
+            error = failed[0].error_message.decode(errors="replace") if failed else "no answer"
+            raise DatabaseError(f"Reminder {pk} was sent but could not be marked sent: {error}")
+        self._counted(pk, results[-1].command_tuples or 0)
+
+    def settle_before(self, execute, sql, params, many, context):
+        self.settle()
+        return execute(sql, params, many, context)
+
+    def _counted(self, pk, updated):
+        if updated:
+            self.result.sent += 1
+        else:
+            # Only possible if this pass outlived its lease, which the deadline prevents.
+            logger.error("Reminder %s was sent but this pass no longer held it; it may be sent twice", pk)
+
+
+def _prepare_mark_sent():
+    if db.connection not in _prepared_on:
+        with db.cursor() as cursor:
+            cursor.execute(
+                f"PREPARE {_MARK_SENT_STATEMENT} (timestamptz, uuid, uuid) AS "
+                + MARK_SENT_SQL.replace("%s", "$1", 1).replace("%s", "$2", 1).replace("%s", "$3", 1)
+            )
+        _prepared_on.add(db.connection)
+
+
+def _execute_mark_sent(now, pk, token):
+    """Run MARK_SENT_SQL and wait for it (in autocommit: committed when it returns); the rows it marked."""
+    uuid_field = Reminder._meta.pk
+    params = (
+        db.ops.adapt_datetimefield_value(now),
+        uuid_field.get_db_prep_value(pk, db),
+        uuid_field.get_db_prep_value(token, db),
     )
-    if updated:
-        result.sent += 1
-    else:
-        # Only possible if this pass outlived its lease, which the deadline prevents.
-        logger.error("Reminder %s was sent but this pass no longer held it; it may be sent twice", reminder.pk)
+    with db.cursor() as cursor:
+        if db.vendor != "postgresql":
+            cursor.execute(MARK_SENT_SQL, params)
+            return cursor.rowcount
+        _prepare_mark_sent()
+        cursor.execute(f"EXECUTE {_MARK_SENT_STATEMENT} (%s, %s, %s)", params)
+        return cursor.rowcount
 
 
 def _record_failure(reminder, token, exc, now, result):

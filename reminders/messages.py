@@ -10,14 +10,17 @@ what it was when the reminder was planned.
 Templates: reminders/<kind>.txt (plain text) and reminders/<kind>.html.
 """
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template.loader import get_template
 from django.utils import timezone
+from icalendar.parser import Contentline
 
 
 @dataclass(frozen=True)
@@ -60,8 +63,13 @@ class NothingToSend(Exception):
     """The reminder no longer applies; it is cancelled with this reason."""
 
 
-def build_message(reminder, subject, now, *, connection=None):
-    """The email for one reminder, rendered from its subject as it stands; raises NothingToSend."""
+def build_message(reminder, subject, now, *, connection=None, batch=None):
+    """The email for one reminder, rendered from its subject as it stands; raises NothingToSend.
+
+    `batch` (a Batch) shares its templates and attachments with the other messages of the batch; the message
+    is the same, byte for byte, as the one rendered on its own.
+    """
+    batch = batch if batch is not None else Batch(())
     entry = CONTENT.get(reminder.kind)
     if entry is None:
         raise NothingToSend(f"No content is defined for {reminder.kind}.")
@@ -78,17 +86,111 @@ def build_message(reminder, subject, now, *, connection=None):
     context.setdefault("reminder", reminder)
     message = EmailMultiAlternatives(
         subject=context["title"],
-        body=render_to_string(f"reminders/{reminder.kind}.txt", context),
+        body=batch.template(f"reminders/{reminder.kind}.txt").render(context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[address],
         headers={"X-Tandem-Reminder": str(reminder.pk)},
         connection=connection,
     )
-    message.attach_alternative(render_to_string(f"reminders/{reminder.kind}.html", context), "text/html")
+    message.attach_alternative(batch.template(f"reminders/{reminder.kind}.html").render(context), "text/html")
     if entry.attachments is not None:
-        for attachment in entry.attachments(reminder, subject, context):
+        for attachment in batch.attachments(entry, reminder, subject, context):
             message.attach(*attachment)
     return message
+
+
+class Batch:
+    """The messages of one claimed batch, rendered with what they share made once.
+
+    Each template is looked up once per batch. An attachment that depends on its reminder only through the
+    recipient's address (a session's invitation, the same for every attendee but for the ATTENDEE line) is
+    built once per subject with a stand-in address, and each recipient's address is written into a copy.
+    Whatever reads more of the reminder, or an address that would be written differently, is built per
+    message as before. The subjects are those of the batch as loaded now: nothing outlives the batch.
+    """
+
+    def __init__(self, reminders):
+        self.subjects = load_subjects(reminders) if reminders else {}
+        self._templates = {}
+        self._attachments = {}
+
+    def message(self, reminder, now, *, connection=None):
+        subject = self.subjects.get((reminder.kind, reminder.subject_id))
+        return build_message(reminder, subject, now, connection=connection, batch=self)
+
+    def template(self, name):
+        if name not in self._templates:
+            self._templates[name] = get_template(name)
+        return self._templates[name]
+
+    def attachments(self, entry, reminder, subject, context):
+        key = (entry.kind, subject.pk)
+        if key not in self._attachments:
+            self._attachments[key] = _shared_attachments(entry, subject)
+        shared = self._attachments[key]
+        address = reminder.recipient_address
+        if shared is None or not _PLAIN_ADDRESS.fullmatch(address):
+            return entry.attachments(reminder, subject, context)
+        return [(filename, _addressed(content, address), mimetype) for filename, content, mimetype in shared]
+
+
+# An address written as is in every format the attachments use (no quoting, escaping or encoding).
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+")
+_STAND_IN_ADDRESS = "stand-in.recipient@tandem.invalid"
+_FOLD = re.compile(r"\r\n[ \t]")
+_LOGICAL_LINE = re.compile(r"\r\n(?![ \t])")
+
+
+class _NotShareable(Exception):
+    pass
+
+
+class _StandInReminder:
+    """A reminder of which only the recipient's address can be read, and that address a stand-in."""
+
+    recipient_address = _STAND_IN_ADDRESS
+
+    def __getattr__(self, name):
+        raise _NotShareable(name)
+
+
+class _StandInContext(Mapping):
+    def __getitem__(self, key):
+        raise _NotShareable(key)
+
+    def __iter__(self):
+        raise _NotShareable("context")
+
+    def __len__(self):
+        raise _NotShareable("context")
+
+
+def _shared_attachments(entry, subject):
+    """`entry`'s attachments for `subject` addressed to the stand-in, or None if they cannot be shared."""
+    try:
+        attachments = [tuple(a) for a in entry.attachments(_StandInReminder(), subject, _StandInContext())]
+    except Exception:
+        # Not shareable (or failing): each message builds its own, and reports its own error.
+        return None
+    # Only calendars, whose text writes a plain address as it is, are shared.
+    if not all(
+        mimetype == "text/calendar" and isinstance(content, str) and _STAND_IN_ADDRESS not in filename
+        for filename, content, mimetype in attachments
+    ):
+        return None
+    return attachments
+
+
+def _addressed(content, address):
+    # iCalendar folds each content line at 75 octets: unfold the lines that hold the address and fold them
+    # again with the address in, as icalendar would have written them.
+    lines = []
+    for line in _LOGICAL_LINE.split(content):
+        unfolded = _FOLD.sub("", line)
+        if _STAND_IN_ADDRESS in unfolded:
+            line = Contentline(unfolded.replace(_STAND_IN_ADDRESS, address)).to_ical().decode()
+        lines.append(line)
+    return "\r\n".join(lines)
 
 
 def _recipient_name(reminder):
