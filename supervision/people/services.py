@@ -200,6 +200,7 @@ def link_invited_login(*, partner, user, person_id=None):
     return link_login_by_email(partner=partner, user=user)
 
 
+@transaction.atomic
 def link_login_by_email(*, partner, user):
     """Give `user` the one person of `partner` recorded with their address (case-insensitive) and no login;
     None when there is none or several (which one is theirs is a coordinator's call)."""

@@ -349,6 +349,9 @@ def _upcoming_floor_params(now):
 
 
 def _analyze(table=None):
+    """Fresh statistics (of `table`, or of every table) after building the world and a large plan, as autovacuum
+    gathers them in production, so the claim and the dispatcher's reads are planned for tables of this size, not
+    for the empty ones the run started with."""
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}" if table else "ANALYZE")
 
@@ -379,15 +382,6 @@ def _delete_world(tag):
             Programme.objects.filter(code=tag.upper()),
         ):
             queryset._raw_delete(queryset.db)
-
-
-def _analyze():
-    """Fresh statistics after building the world and a large plan, as autovacuum gathers them in production,
-    so the claim and the dispatcher's reads are planned for tables of this size, not for the empty ones the
-    run started with."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
 
 
 def _rate(count, seconds):
