@@ -27,6 +27,7 @@ from supervision.models import (
     MentorStatus,
     PersonTransition,
 )
+from supervision.people.retention import anonymises_exited_people
 from supervision.people.rules import partner_today
 from supervision.people.services import MENTEE_REF
 
@@ -355,3 +356,12 @@ def withdraw_conflict(*, by, conflict):
     if not is_own_person(by, conflict.mentor):
         require_role(by, conflict.partner_id, (COORDINATOR,), message="Only the mentor or a coordinator may do this.")
     conflict.delete()
+
+
+@anonymises_exited_people
+def anonymise_contacts_of_exited_mentors(person_ids, text, now):
+    """The retention sweep of people who left (supervision.people.retention): their contact records too, in the
+    same transaction and the same words."""
+    return ContactRecord.objects.filter(match__mentor__in=person_ids, anonymised_at__isnull=True).update(
+        summary=text, place="", recorded_by=None, anonymised_at=now, updated_at=now
+    )

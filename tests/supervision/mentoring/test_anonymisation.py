@@ -51,3 +51,18 @@ def test_anonymising_blanks_the_words_and_keeps_the_figures_once(partner):
     assert (record.place, record.recorded_by, record.concern, record.duration_minutes) == ("", None, True, 60)
     assert record.anonymised_at is not None
     assert list(services.contacts_due_for_anonymisation()) == []
+
+
+def test_the_nightly_sweep_of_people_who_left_anonymises_their_contact_records_with_their_notes(partner):
+    from supervision.people.retention import anonymise_exited_people
+
+    gone = mentor_who_left(partner, YEARS + 1)
+    theirs = record_of(partner, gone)
+    recent = record_of(partner, mentor_who_left(partner, YEARS - 1))
+
+    assert anonymise_exited_people([gone.pk, recent.match.mentor_id]) == 1
+
+    theirs.refresh_from_db()
+    recent.refresh_from_db()
+    assert theirs.summary.startswith("Anonymised on ") and theirs.anonymised_at is not None
+    assert recent.anonymised_at is None and not recent.summary.startswith("Anonymised")
