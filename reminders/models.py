@@ -35,6 +35,8 @@ class Kind(models.TextChoices):
     CERTIFICATE_ISSUED = "certificate_issued", "Certificate issued"
     POLICY_ACKNOWLEDGEMENT = "policy_acknowledgement", "New policy version to acknowledge"
     MATCH_APPROVED = "match_approved", "Match approved"
+    LICENCE_FEE_DUE = "licence_fee_due", "Licence fee due"
+    LICENCE_FEE_OVERDUE = "licence_fee_overdue", "Licence fee overdue"
 
 
 # Safeguarding work cannot wait for someone to read their settings again: a

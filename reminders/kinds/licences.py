@@ -61,7 +61,7 @@ def plan_licence_expiring(now):
 
 
 def _licences(ids):
-    return Licence.objects.select_related("partner", "programme").in_bulk(ids)
+    return Licence.objects.select_related("partner", "programme", "renewal").in_bulk(ids)
 
 
 @content(KIND, load=_licences)
@@ -78,5 +78,8 @@ def licence_expiring(reminder, licence, now):
         "licence": licence,
         "days_left": days_left,
         "when": when,
-        "link": site_link(f"/api/v1/licences/{licence.pk}/"),
+        "renewal": getattr(licence, "renewal", None),
+        "link": site_link(
+            f"/console/licences/{licence.pk}/" if reminder.partner_id is None else f"/api/v1/licences/{licence.pk}/"
+        ),
     }

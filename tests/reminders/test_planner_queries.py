@@ -17,7 +17,7 @@ from django.utils import timezone
 from franchise.models import PolicyVersion
 from reminders import planner
 from reminders.models import Kind
-from tests.franchise.factories import LicenceFactory, PolicyVersionFactory
+from tests.franchise.factories import LicenceFactory, LicenceFeeFactory, PolicyVersionFactory
 from tests.supervision.factories import (
     BoundaryIncidentFactory,
     IncidentActionFactory,
@@ -74,6 +74,8 @@ SCENARIOS = {
     Kind.SESSION_UPCOMING: lambda partner: SupervisionSessionFactory(partner=partner, starts_at=_soon(2)),
     Kind.SESSION_MOVED: lambda partner: SupervisionSessionFactory(partner=partner, sequence=1),
     Kind.SESSION_CANCELLED: lambda partner: SupervisionSessionFactory(partner=partner, cancelled=True),
+    Kind.LICENCE_FEE_DUE: lambda partner: LicenceFeeFactory(partner=partner),
+    Kind.LICENCE_FEE_OVERDUE: lambda partner: LicenceFeeFactory(partner=partner, overdue=True),
 }
 
 # The digest's subject is the partner, not the mentor: four more overdue mentors only add a digest
