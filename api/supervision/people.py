@@ -256,7 +256,10 @@ class MatchSerializer(serializers.ModelSerializer):
         "reads figures.",
     )
     outcome = serializers.ChoiceField(
-        choices=Match.Outcome.choices, read_only=True, help_text="Set when the match ends (…/end/); empty until then."
+        choices=Match.Outcome.choices,
+        read_only=True,
+        allow_null=True,
+        help_text="Set when the match ends (…/end/); null until then.",
     )
     outcome_note = serializers.CharField(
         read_only=True, allow_null=True, help_text="How it ended, in words; null for the licensor, who reads figures."
@@ -284,6 +287,7 @@ class MatchSerializer(serializers.ModelSerializer):
 
     def to_representation(self, match):
         data = super().to_representation(match)
+        data["outcome"] = data["outcome"] or None
         request = self.context.get("request")
         if request is not None and not reads_mentoring_text(request.user, match.partner_id):
             data["outcome_note"] = None

@@ -196,6 +196,15 @@ def test_ending_a_match_needs_its_outcome(client_for, match, coordinator):
     assert match.status == Match.Status.ACTIVE
 
 
+def test_a_match_has_no_outcome_until_it_ends(client_for, match, coordinator):
+    client = client_for(coordinator)
+
+    assert client.get(f"{MATCHES}{match.pk}/").json()["outcome"] is None
+    assert [row["outcome"] for row in client.get(MATCHES).json()["results"]] == [None]
+    client.post(f"{MATCHES}{match.pk}/end/", {"outcome": "moved_on"}, format="json")
+    assert client.get(f"{MATCHES}{match.pk}/").json()["outcome"] == "moved_on"
+
+
 # --- matching -------------------------------------------------------------------------------
 
 SUGGESTIONS = "/api/v1/match-suggestions/"
