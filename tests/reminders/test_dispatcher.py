@@ -222,7 +222,7 @@ def test_planned_licence_reminders_are_sent_by_the_next_pass(partner, coordinato
     assert dispatcher.dispatch().sent == 2
     assert sorted(m.to[0] for m in mail.outbox) == ["coord@example.org", "licensor@example.org"]
     licensor_copy = next(m for m in mail.outbox if m.to == ["licensor@example.org"])
-    assert "Renew or extend it" in licensor_copy.body
+    assert "No renewal is drafted yet: draft the renewal in Tandem" in licensor_copy.body
 
 
 def test_a_pass_with_a_message_budget_claims_no_batch_beyond_it_and_leaves_the_rest_pending(partner, coordinator):

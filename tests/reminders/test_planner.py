@@ -35,6 +35,8 @@ def test_every_kind_of_the_ledger_is_planned_and_has_its_content():
     assert {kind for kind, entry in planner.PLANNERS.items() if entry.daily} == {
         Kind.LICENCE_EXPIRING,
         Kind.ACCREDITATION_EXPIRING,
+        Kind.LICENCE_FEE_DUE,
+        Kind.LICENCE_FEE_OVERDUE,
     }
 
 
