@@ -186,6 +186,21 @@ def phone(request, chromium, _live_server_database, live_server, monkeypatch):
 _axe = None
 
 
+def _run_axe(page):
+    """axe-core's violations on the page. A click that navigates may still be replacing the page when a test checks
+    it (axe then finds no document, or its script's page goes away): wait for the new page and run again."""
+    from playwright.sync_api import Error
+
+    page.wait_for_load_state()
+    try:
+        return _axe.run(page).response["violations"]
+    except Error as error:
+        if "documentElement" not in str(error) and "context was destroyed" not in str(error):
+            raise
+    page.wait_for_load_state()
+    return _axe.run(page).response["violations"]
+
+
 def check_accessibility(page):
     """Run axe-core on the page as it is now; fail listing every serious or critical violation."""
     global _axe
@@ -193,7 +208,7 @@ def check_accessibility(page):
         from axe_playwright_python.sync_playwright import Axe
 
         _axe = Axe()
-    violations = _axe.run(page).response["violations"]
+    violations = _run_axe(page)
     blocking = [v for v in violations if v.get("impact") in BLOCKING_IMPACTS]
     lines = []
     for violation in blocking:
