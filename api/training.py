@@ -21,7 +21,7 @@ from api.fields import VisibleRelatedField
 from api.schema import illegal_transition_response, unmet_response
 from api.throttles import CertificateVerifyThrottle
 from core.errors import Invalid, NotFound
-from franchise.models import Criterion, Partner, Programme, Unit
+from franchise.models import Criterion, Programme, Unit
 from supervision.models import Person
 from training import badges, rules, services
 from training.models import (
@@ -542,9 +542,8 @@ class BadgeAchievementView(_PublicBadgeView):
 
 
 def _issuing_partner(slug):
-    """Only a partner that has issued a certificate is an issuer; any other slug answers as if it did not exist."""
-    partner = Partner.objects.filter(slug=slug).first()
-    if partner is None or not Certificate.objects.filter(partner=partner).exists():
+    partner = badges.issuing_partner(slug)
+    if partner is None:
         raise NotFound("No issuer has this address.")
     return partner
 

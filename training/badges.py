@@ -33,7 +33,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from franchise.models import Criterion, Unit
+from franchise.models import Criterion, Partner, Unit
 from training.models import Certificate
 
 CONTEXTS = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
@@ -124,6 +124,15 @@ def verification_method_id(partner):
 # --- documents -------------------------------------------------------------------------------
 
 
+def issuing_partner(slug):
+    """The partner with this slug if it has issued a certificate, else None: only issuers have a public profile,
+    so the badge addresses tell nobody which other partners use Tandem."""
+    partner = Partner.objects.filter(slug=slug).first()
+    if partner is None or not Certificate.objects.filter(partner=partner).exists():
+        return None
+    return partner
+
+
 def issuer_profile(partner):
     """The partner as an Open Badges Profile, with the key that verifies its credentials (a controller
     document in the sense of Data Integrity)."""
@@ -197,8 +206,6 @@ def achievement(programme):
         },
         "alignment": alignment,
     }
-    if programme.level:
-        document["fieldOfStudy"] = "Peer mentoring"
     if programme.awarding_body:
         document["creator"] = {"id": f"{url}#awarding-body", "type": ["Profile"], "name": programme.awarding_body}
     return document

@@ -1,8 +1,6 @@
 """Franchise use cases for licence fees: the instalments a licence's fee schedule raises, recording payments
 and waivers, and the daily move of unpaid instalments to overdue. Tandem records; it charges nothing."""
 
-from datetime import date
-
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
@@ -26,8 +24,8 @@ def instalments(licence):
     return due
 
 
-def _reference(licence, kind, due_on: date, number):
-    suffix = "F" if kind == LicenceFee.Kind.ONE_OFF else f"Y{number}"
+def _reference(licence, kind, year):
+    suffix = "F" if kind == LicenceFee.Kind.ONE_OFF else f"Y{year}"
     return f"{licence.reference}-{suffix}"
 
 
@@ -48,7 +46,7 @@ def raise_fees(licence):
                 partner_id=licence.partner_id,
                 licence=licence,
                 kind=kind,
-                reference=_reference(licence, kind, due_on, year),
+                reference=_reference(licence, kind, year),
                 amount=amount,
                 currency=licence.currency,
                 due_on=due_on,

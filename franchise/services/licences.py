@@ -197,17 +197,29 @@ def transition_licence(*, by, licence, action, note=""):
     return licence
 
 
+RENEWABLE = (Licence.Status.ACTIVE, Licence.Status.SUSPENDED)
+
+
+def renewal_refusal(licence):
+    """Why the licence cannot be renewed now (an Invalid to raise), or None when it can."""
+    if licence.status not in RENEWABLE:
+        return Invalid(f"A {licence.status} licence is not renewed; issue a new licence.", code="not_renewable")
+    if Licence.objects.filter(renews=licence).exists():
+        return Invalid("This licence's next term is drafted already.", code="renewal_drafted")
+    return None
+
+
 @transaction.atomic
-def renew_licence(*, by, licence, reference=None, note=""):
-    """Draft the next term of an active (or suspended) licence: same partner, programme, territory and fees,
-    as long as this one, from the day after it ends. It is put in force like any licence (activate)."""
+def renew_licence(*, by, licence, reference=None):
+    """Draft the next term of an active (or suspended) licence: same partner, programme, territory and annual
+    fee, as long as this one, from the day after it ends (a one-off fee is not charged again). It is put in force
+    like any licence (activate)."""
     _require_licensor(by, "Only the licensing organisation renews licences.")
     _lock_partner(licence.partner_id)
     licence = Licence.objects.select_for_update().get(pk=licence.pk)
-    if licence.status not in (Licence.Status.ACTIVE, Licence.Status.SUSPENDED):
-        raise Invalid(f"A {licence.status} licence is not renewed; issue a new licence.", code="not_renewable")
-    if Licence.objects.filter(renews=licence).exists():
-        raise Invalid("This licence's next term is drafted already.", code="renewal_drafted")
+    refusal = renewal_refusal(licence)
+    if refusal is not None:
+        raise refusal
     starts_on = licence.ends_on + timedelta(days=1)
     term = relativedelta(licence.ends_on + timedelta(days=1), licence.starts_on)
     ends_on = starts_on + term - timedelta(days=1)

@@ -91,3 +91,30 @@ def test_a_stage_the_licensor_granted_directly_marks_the_earlier_step_not_on_rec
     assert steps[Stage.CANDIDATE].skipped and not steps[Stage.CANDIDATE].reached
     assert steps[Stage.CO_TRAINER].reached and not steps[Stage.CO_TRAINER].skipped
     assert not steps[Stage.ACCREDITED_TRAINER].skipped
+
+
+def test_a_signer_is_offered_only_the_records_their_stage_may_sign_off_and_never_their_own(
+    partner, programme, licence, trainer, lead, co
+):
+    course = CourseFactory(partner=partner, programme=programme, lead_trainer=lead, co_trainers=[co], running=True)
+    day = timezone.localdate() - timedelta(days=3)
+    co_taught, observed, own = (
+        TeachingRecordFactory(
+            partner=partner,
+            session=CourseSessionFactory(partner=partner, course=course, date=day - timedelta(days=n)),
+            person=person,
+            role=role,
+            observed=watched,
+        )
+        for n, person, role, watched in (
+            (0, co, TeachingRecord.Role.CO, False),
+            (1, co, TeachingRecord.Role.CO, True),
+            (2, lead, TeachingRecord.Role.LEAD, False),
+        )
+    )
+
+    assert list(services.records_to_sign_off(trainer, partner)) == [co_taught]
+
+    TrainerAccreditation.objects.filter(person=lead).update(stage=Stage.TRAINER_OF_TRAINERS)
+    assert set(services.records_to_sign_off(trainer, partner)) == {co_taught, observed}
+    assert own not in services.records_to_sign_off(trainer, partner)

@@ -34,7 +34,15 @@ from training.services.certificates import (
 )
 from training.services.courses import COURSE_EDITABLE, COURSE_RECHECKED, create_course, transition_course, update_course
 from training.services.enrolments import enrol, transition_enrolment
-from training.services.records import delete_cpd, delete_teaching_record, log_cpd, log_teaching, sign_off_teaching
+from training.services.records import (
+    delete_cpd,
+    delete_teaching_record,
+    log_cpd,
+    log_teaching,
+    records_to_sign_off,
+    sign_off_stage,
+    sign_off_teaching,
+)
 from training.services.sessions import create_session, delete_session, record_attendance, update_session
 
 __all__ = [
@@ -70,6 +78,8 @@ __all__ = [
     "lapse_accreditations",
     "log_teaching",
     "sign_off_teaching",
+    "records_to_sign_off",
+    "sign_off_stage",
     "delete_teaching_record",
     "log_cpd",
     "delete_cpd",

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import Invalid, NotPermitted
@@ -57,6 +58,41 @@ def log_teaching(*, by, session, person=None, observed=False, note=""):
     )
 
 
+def sign_off_stage(observed):
+    """The stage a signer holds to sign a record off: a trainer of trainers for an observed delivery, an
+    accredited trainer (or higher) for co-teaching."""
+    return Stage.TRAINER_OF_TRAINERS if observed else Stage.ACCREDITED_TRAINER
+
+
+def records_to_sign_off(by, partner):
+    """The teaching records of `partner` that `by` may sign off (sign_off_teaching's rules), oldest session first:
+    not their own, not signed yet, of a programme in which they hold the stage the record asks for. Two queries."""
+    signer = person_of(by, partner.pk)
+    if signer is None:
+        return TeachingRecord.objects.none()
+    held = list(
+        TrainerAccreditation.objects.filter(person=signer)
+        .in_force_through(timezone.localdate())
+        .values_list("programme_id", "stage")
+    )
+
+    def programmes_for(observed):
+        allowed = TrainerAccreditation.stages_from(sign_off_stage(observed))
+        return [programme for programme, stage in held if stage in allowed]
+
+    return (
+        TeachingRecord.objects.visible_to(by)
+        .filter(partner=partner, signed_off_at__isnull=True)
+        .exclude(person=signer)
+        .filter(
+            Q(observed=False, session__course__programme__in=programmes_for(False))
+            | Q(observed=True, session__course__programme__in=programmes_for(True))
+        )
+        .select_related("person", "session__course")
+        .order_by("session__date", "pk")
+    )
+
+
 @transaction.atomic
 def sign_off_teaching(*, by, record):
     """A more senior trainer signs a teaching record off.
@@ -71,7 +107,7 @@ def sign_off_teaching(*, by, record):
     )
     programme = record.session.course.programme
     signer = person_of(by, record.partner_id)
-    needed = Stage.TRAINER_OF_TRAINERS if record.observed else Stage.ACCREDITED_TRAINER
+    needed = sign_off_stage(record.observed)
     if signer is None or _accreditation_in_force(signer, programme, needed) is None:
         label = TrainerAccreditation.Stage(needed).label.lower()
         raise NotPermitted(f"This record is signed off by an active {label} of {programme.name}.", code="signer_stage")

@@ -93,8 +93,7 @@ def licence_detail(request, licence_id, *, problem=None, status=200):
             "licence": licence,
             "fees": fees,
             "actions": [(name, ACTION_LABELS[name]) for name in Licence.actions_from(licence.status)],
-            "can_renew": licence.status in (Licence.Status.ACTIVE, Licence.Status.SUSPENDED)
-            and getattr(licence, "renewal", None) is None,
+            "can_renew": services.renewal_refusal(licence) is None,
             "problem": problem,
             "today": timezone.localdate(),
         },

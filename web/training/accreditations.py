@@ -25,7 +25,8 @@ from web.partners import partner_page
 
 Stage = TrainerAccreditation.Stage
 RECORDS_SHOWN = 50
-STAGE_STEP = {stage: index for index, stage in enumerate(TrainerAccreditation.STAGE_ORDER)}
+# The stages that sign someone's teaching off (co-teaching, at least).
+SIGNERS = TrainerAccreditation.stages_from(services.sign_off_stage(observed=False))
 
 
 class CPDForm(forms.Form):
@@ -135,8 +136,7 @@ def my_accreditation(request, here):
             "cpd": list(cpd.order_by("-date")[:RECORDS_SHOWN]),
             "cpd_form": cpd_form,
             "teaching_form": teaching_form,
-            "can_sign_off": bool(me)
-            and any(STAGE_STEP[a.stage] >= STAGE_STEP[Stage.ACCREDITED_TRAINER] for a in accreditations),
+            "can_sign_off": any(a.stage in SIGNERS for a in accreditations),
         },
         status=status,
     )
@@ -145,36 +145,9 @@ def my_accreditation(request, here):
 # --- signing teaching off -----------------------------------------------------------------
 
 
-def _signable(user, partner, me):
-    """Records the user may sign off: not their own, not signed yet, of a programme in which they hold the stage
-    the record asks for (accredited trainer for co-teaching, trainer of trainers for an observed delivery)."""
-    if me is None:
-        return TeachingRecord.objects.none()
-    held = (
-        TrainerAccreditation.objects.filter(person=me)
-        .active()
-        .in_force_through(timezone.localdate())
-        .values_list("programme_id", "stage")
-    )
-    accredited = [programme for programme, stage in held if STAGE_STEP[stage] >= STAGE_STEP[Stage.ACCREDITED_TRAINER]]
-    senior = [programme for programme, stage in held if stage == Stage.TRAINER_OF_TRAINERS]
-    return (
-        TeachingRecord.objects.visible_to(user)
-        .filter(partner=partner, signed_off_at__isnull=True)
-        .exclude(person=me)
-        .filter(
-            Q(observed=False, session__course__programme__in=accredited)
-            | Q(observed=True, session__course__programme__in=senior)
-        )
-        .select_related("person", "session__course")
-        .order_by("session__date", "pk")
-    )
-
-
 @partner_page(TRAINER, COORDINATOR)
 def sign_off_list(request, here):
-    me = own_person(request.user, here.partner)
-    records = list(_signable(request.user, here.partner, me)[:RECORDS_SHOWN])
+    records = list(services.records_to_sign_off(request.user, here.partner)[:RECORDS_SHOWN])
     return render(request, "web/trainers/sign_off.html", {"nav": "accreditation", "records": records})
 
 
