@@ -14,8 +14,10 @@ from django.urls import reverse
 
 from franchise.models import Role, User
 from supervision.models import (
+    AuditAnswer,
     BoundaryIncident,
     ContactRecord,
+    CorrectiveAction,
     IncidentAccess,
     IncidentAction,
     IncidentDiscussion,
@@ -52,6 +54,9 @@ CONFIDENTIAL = {
     Match: ["outcome_note"],
     ContactRecord: ["summary", "place"],
     MatchGoal: ["text"],
+    # An audit's evidence and a partner's corrective actions may name the mentors and cases they looked at.
+    AuditAnswer: ["evidence"],
+    CorrectiveAction: ["description", "evidence", "review_note"],
     MentorConflict: ["description"],
     CriterionAssessment: ["evidence"],
     TeachingRecord: ["note"],
@@ -60,6 +65,7 @@ CONFIDENTIAL = {
 # Free text an operator may read: the programme, the rule book, and what the system recorded.
 SHOWN_TEXT = {
     "franchise.Criterion.text",
+    "supervision.AuditQuestion.text",
     "franchise.BoundaryRule.description",
     "supervision.ToolkitProcess.purpose",
     "franchise.LicenceEvent.note",

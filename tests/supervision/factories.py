@@ -14,6 +14,13 @@ from django.utils import timezone
 
 from franchise.models import BoundaryRule, Role
 from supervision.models import (
+    Audit,
+    AuditAnswer,
+    AuditQuestion,
+    AuditSection,
+    AuditTemplate,
+    CorrectiveAction,
+    ScoreSnapshot,
     BoundaryIncident,
     ContactRecord,
     GroupInvitation,
@@ -534,3 +541,91 @@ class IncidentAccessFactory(factory.django.DjangoModelFactory):
     incident = factory.SubFactory(BoundaryIncidentFactory, partner=factory.SelfAttribute("..partner"))
     user = factory.SubFactory(UserFactory)
     action = IncidentAccess.Action.READ
+
+
+# Fidelity ---------------------------------------------------------------------------------------------
+
+
+class AuditTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuditTemplate
+
+    name = factory.Sequence(lambda n: f"Fidelity audit {n}")
+
+
+class AuditSectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuditSection
+
+    template = factory.SubFactory(AuditTemplateFactory)
+    title = factory.Sequence(lambda n: f"Section {n}")
+    position = factory.Sequence(int)
+
+
+class AuditQuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuditQuestion
+
+    section = factory.SubFactory(AuditSectionFactory)
+    code = factory.Sequence(lambda n: f"Q-{n}")
+    text = "Is every active mentor supervised within the policy's interval?"
+    weight = 1
+    position = factory.Sequence(int)
+
+
+class AuditFactory(factory.django.DjangoModelFactory):
+    """Scheduled in a fortnight, by visit. Trait: completed (held a month ago, scored 80)."""
+
+    class Meta:
+        model = Audit
+
+    partner = factory.SubFactory(PartnerFactory)
+    template = factory.SubFactory(AuditTemplateFactory)
+    scheduled_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=14))
+    mode = Audit.Mode.VISIT
+
+    class Params:
+        completed = factory.Trait(
+            status=Audit.Status.COMPLETED,
+            scheduled_on=_days_ago(30),
+            held_on=_days_ago(30),
+            score=80,
+            completed_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=30)),
+        )
+
+
+class AuditAnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuditAnswer
+
+    partner = factory.SubFactory(PartnerFactory)
+    audit = factory.SubFactory(AuditFactory, partner=factory.SelfAttribute("..partner"))
+    question = factory.SubFactory(AuditQuestionFactory, section__template=factory.SelfAttribute("...audit.template"))
+    answer = AuditAnswer.Answer.MET
+    evidence = "Supervision log for the last quarter seen."
+
+
+class CorrectiveActionFactory(factory.django.DjangoModelFactory):
+    """Open, due in a month, after a `partly` answer. Trait: overdue (due a week ago)."""
+
+    class Meta:
+        model = CorrectiveAction
+
+    partner = factory.SubFactory(PartnerFactory)
+    audit = factory.SubFactory(AuditFactory, partner=factory.SelfAttribute("..partner"), completed=True)
+    question = factory.SubFactory(AuditQuestionFactory, section__template=factory.SelfAttribute("...audit.template"))
+    description = "Book the overdue 1:1 supervision sessions and keep the log up to date."
+    due_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=30))
+
+    class Params:
+        overdue = factory.Trait(due_on=_days_ago(7))
+
+
+class ScoreSnapshotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScoreSnapshot
+
+    partner = factory.SubFactory(PartnerFactory)
+    taken_on = factory.Sequence(lambda n: timezone.localdate() - timedelta(days=n))
+    score = 82
+    components = factory.LazyFunction(list)
