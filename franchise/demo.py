@@ -1,11 +1,12 @@
 """Demo data for the franchise app: the licensor, partners and their staff; the programme, licences and policy."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
 from franchise import services
-from franchise.models import BoundaryRule, Membership, Partner, Role, User
+from franchise.models import BoundaryRule, LicenceFee, Membership, Partner, Role, User
 
 DEMO_PASSWORD = "tandem-demo-2026"
 
@@ -217,9 +218,9 @@ def seed_programme_licences_and_policy(world):
     )
 
     today = timezone.localdate()
-    # Northside's licence ends within 90 days, so the licence-expiry reminder has something to show.
+    # Northside's licence, a year long, ends within 90 days, so the licence-expiry reminder has something to show.
     terms = {
-        "northside": ("NS-PTM-2026", today - timedelta(days=285), today + timedelta(days=80), "Leeds"),
+        "northside": ("NS-PTM-2026", today - timedelta(days=285), today + timedelta(days=79), "Leeds"),
         "harbour": ("HJ-PTM-2026", today - timedelta(days=30), today + timedelta(days=700), "Bristol and Avon"),
     }
     world["licences"] = {}
@@ -232,8 +233,18 @@ def seed_programme_licences_and_policy(world):
             starts_on=starts_on,
             ends_on=ends_on,
             territory=territory,
+            one_off_fee=Decimal("2500.00"),
+            annual_fee=Decimal("4800.00"),
         )
         world["licences"][slug] = services.activate_licence(by=licensor, licence=licence, note="Agreement signed.")
+    # Northside has paid what it owes so far; Harbour paid its one-off fee but not this year's, which is overdue,
+    # so the console's fees have one of each to show.
+    for fee in LicenceFee.objects.filter(licence__in=world["licences"].values()).order_by("due_on", "reference"):
+        if fee.due_on <= today and not (fee.partner_id == world["harbour"].pk and fee.kind == LicenceFee.Kind.ANNUAL):
+            services.pay_fee(
+                by=licensor, fee=fee, paid_on=min(fee.due_on + timedelta(days=9), today), note="Bank transfer."
+            )
+    services.mark_overdue_fees()
 
     # Northside supervises every four weeks and asks for more shadowing than the baseline.
     coordinator = world["staff"][("northside", "coordinator")]
