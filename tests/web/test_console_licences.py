@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from franchise.models import Licence, LicenceFee
 from tests.franchise.factories import LicenceFactory, LicenceFeeFactory, ProgrammeFactory
+from web.templatetags.money import money
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +59,7 @@ def test_the_licensor_issues_a_licence_puts_it_in_force_and_sees_its_fees(page_f
     client.post(f"/console/licences/{licence.pk}/status/", {"action": "activate"})
 
     page = _text(client.get(f"/console/licences/{licence.pk}/"))
-    assert "LIC-WEB-1-F" in page and "LIC-WEB-1-Y2" in page and "950.25 GBP" in page
+    assert "LIC-WEB-1-F" in page and "LIC-WEB-1-Y2" in page and "£950.25" in page
     assert LicenceFee.objects.filter(licence=licence).count() == 3
 
 
@@ -91,3 +92,16 @@ def test_a_payment_in_the_future_is_refused_next_to_its_date_and_a_waiver_needs_
     assert "payment recorded" in _text(client.get("/console/fees/"))
     assert fee.reference not in _text(client.get("/console/fees/"))
     assert fee.reference in _text(client.get("/console/fees/?show=all"))
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "shown"),
+    [
+        (Decimal("1200"), "GBP", "£1,200.00"),
+        (Decimal("950.5"), "EUR", "€950.50"),
+        (Decimal("1234567.891"), "CHF", "1,234,567.89 CHF"),
+        (Decimal("-12.00"), "USD", "-$12.00"),
+    ],
+)
+def test_amounts_read_as_money_with_the_currency_sign_and_thousands(amount, currency, shown):
+    assert money(amount, currency) == shown
