@@ -45,6 +45,7 @@ from franchise.services.licences import (
 )
 from franchise.services.policy import (
     ensure_policy_version,
+    preview_baseline_change,
     update_baseline,
     update_policy_overrides,
     write_policy_version,
@@ -88,6 +89,7 @@ __all__ = [
     "mark_overdue_fees",
     "write_policy_version",
     "ensure_policy_version",
+    "preview_baseline_change",
     "update_baseline",
     "update_policy_overrides",
     "check_rule_code",
