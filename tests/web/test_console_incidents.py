@@ -141,3 +141,16 @@ def test_no_console_page_but_the_incidents_own_shows_a_description_a_supervision
         for secret in (DESCRIPTION, NOTE, MENTOR):
             assert secret not in _text(response), f"{secret!r} on {url}"
     assert DESCRIPTION in _text(client.get(own_page))
+
+
+def test_where_the_licensor_must_sign_in_with_a_second_factor_nothing_is_shown_or_logged(
+    page_for, licensor, partner, settings
+):
+    settings.TANDEM_LICENSOR_REQUIRES_TWO_FACTOR = True
+    incident = BoundaryIncidentFactory(partner=partner, escalated=True, description=DESCRIPTION)
+
+    response = page_for(licensor).get(f"/console/incidents/{incident.pk}/")
+
+    assert response.status_code == 403 and "second factor" in _text(response)
+    assert DESCRIPTION not in _text(response)
+    assert not IncidentAccess.objects.filter(incident=incident, action="read").exists()
