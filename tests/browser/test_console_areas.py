@@ -84,7 +84,9 @@ def test_the_licensor_previews_who_falls_back_then_saves_the_tighter_baseline(pa
 
     expect(page.get_by_text("The new baseline is in force.")).to_be_visible()
     expect(
-        page.get_by_role("region", name="In force").get_by_role("row", name=re.compile("Most days between supervisions"))
+        page.get_by_role("region", name="In force").get_by_role(
+            "row", name=re.compile("Most days between supervisions")
+        )
     ).to_contain_text("30 days")
     look(page, "console-policy-3-saved")
     assert BaselinePolicy.load().supervision_interval_days == 30
