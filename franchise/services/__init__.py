@@ -50,7 +50,7 @@ from franchise.services.policy import (
     update_policy_overrides,
     write_policy_version,
 )
-from franchise.services.programmes import create_programme, update_programme
+from franchise.services.programmes import add_criterion, add_unit, create_programme, update_programme
 
 __all__ = [
     "invitation_link",
@@ -66,6 +66,8 @@ __all__ = [
     "make_licensor_admin",
     "send_password_reset",
     "create_programme",
+    "add_unit",
+    "add_criterion",
     "update_programme",
     "has_active_licence",
     "active_licence_for",
