@@ -6,21 +6,11 @@ import re
 from playwright.sync_api import expect
 
 from franchise.models import BaselinePolicy, PolicyOverride, Role
-from tests.browser.conftest import check_accessibility, fits_width, screenshot
+from tests.browser.test_journeys import PASSWORD, look
 from tests.factories import MembershipFactory, PartnerFactory, UserFactory
 from tests.franchise.factories import CriterionFactory, PolicyOverrideFactory, ProgrammeFactory, UnitFactory
 from tests.supervision.factories import BoundaryIncidentFactory, PersonFactory
 from tests.training.factories import TrainerAccreditationFactory
-
-PASSWORD = "correct-horse-battery"  # tests/factories.py UserFactory's
-
-
-def look(tab, name=None, *, phone=False):
-    check_accessibility(tab)
-    if phone:
-        assert fits_width(tab), f"{tab.url} scrolls sideways at 360 px"
-    if name:
-        screenshot(tab, name)
 
 
 def _licensor():

@@ -169,36 +169,43 @@ def _refused(error):
     return {"unmet": [item.message for item in getattr(error, "unmet", [])], "message": error.message}
 
 
+def _step(request, accreditation_id, step, service, done):
+    """Promote or renew (`step`, the form's prefix): the refusal, with every unmet item, beside that step's form."""
+    accreditation = _accreditation_or_404(request, accreditation_id)
+    form = NoteForm(request.POST, prefix=step)
+    if not form.is_valid():
+        return _detail(request, accreditation, **{step: form}, status=400)
+    try:
+        service(by=request.user, accreditation=accreditation, **form.cleaned_data)
+    except DomainError as error:
+        return _detail(request, accreditation, **{step: form}, refusal=(step, _refused(error)), status=400)
+    accreditation.refresh_from_db()
+    messages.success(request, done(accreditation))
+    return redirect("console-accreditation", accreditation.pk)
+
+
 @require_POST
 @licensor_page
 def accreditation_promote(request, accreditation_id):
-    accreditation = _accreditation_or_404(request, accreditation_id)
-    form = NoteForm(request.POST, prefix="promote")
-    if form.is_valid():
-        try:
-            services.promote_accreditation(by=request.user, accreditation=accreditation, **form.cleaned_data)
-        except DomainError as error:
-            return _detail(request, accreditation, promote=form, refusal=("promote", _refused(error)), status=400)
-        accreditation.refresh_from_db()
-        messages.success(request, f"{accreditation.person.name} is now {accreditation.get_stage_display().lower()}.")
-        return redirect("console-accreditation", accreditation.pk)
-    return _detail(request, accreditation, promote=form, status=400)
+    return _step(
+        request,
+        accreditation_id,
+        "promote",
+        services.promote_accreditation,
+        lambda a: f"{a.person.name} is now {a.get_stage_display().lower()}.",
+    )
 
 
 @require_POST
 @licensor_page
 def accreditation_renew(request, accreditation_id):
-    accreditation = _accreditation_or_404(request, accreditation_id)
-    form = NoteForm(request.POST, prefix="renew")
-    if form.is_valid():
-        try:
-            services.renew_accreditation(by=request.user, accreditation=accreditation, **form.cleaned_data)
-        except DomainError as error:
-            return _detail(request, accreditation, renew=form, refusal=("renew", _refused(error)), status=400)
-        accreditation.refresh_from_db()
-        messages.success(request, f"Renewed until {accreditation.expires_on:%-d %B %Y}.")
-        return redirect("console-accreditation", accreditation.pk)
-    return _detail(request, accreditation, renew=form, status=400)
+    return _step(
+        request,
+        accreditation_id,
+        "renew",
+        services.renew_accreditation,
+        lambda a: f"Renewed until {a.expires_on:%-d %B %Y}.",
+    )
 
 
 @require_POST

@@ -8,7 +8,6 @@ services.record_read, exactly as the API's retrieve does; the licensor moves it 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
@@ -16,18 +15,17 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError, IllegalTransition, NotPermitted
 from franchise import two_factor
 from supervision.incidents import services as incidents
-from supervision.models import BoundaryIncident, IncidentAction, IncidentDiscussion, IncidentTransition
+from supervision.models import BoundaryIncident
 from web.console.base import licensor_page
 from web.forms import show_domain_error
 from web.supervision.incidents import (
-    SEVERITY_TONES,
-    STATUS_TONES,
     TransitionForm,
     _access_log,
     _chronology,
     _illegal_in_words,
     _status_label,
-    category_label,
+    in_full,
+    incident_words,
 )
 
 PAGE_SIZE = 25
@@ -43,16 +41,7 @@ def _escalated(user):
 def incident_list(request):
     visible = _escalated(request.user).select_related("partner").only(*LIST_FIELDS).order_by("-escalated_at", "-pk")
     page_obj = Paginator(visible, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [
-        {
-            "incident": incident,
-            "category": category_label(incident.category),
-            "status_label": _status_label(incident.status),
-            "status_tone": STATUS_TONES.get(incident.status, "muted"),
-            "severity_tone": SEVERITY_TONES.get(incident.severity, "muted"),
-        }
-        for incident in page_obj
-    ]
+    rows = [{"incident": incident, **incident_words(incident)} for incident in page_obj]
     return render(
         request,
         "web/console/incidents.html",
@@ -61,21 +50,7 @@ def incident_list(request):
 
 
 def _incident_or_404(request, incident_id):
-    queryset = (
-        _escalated(request.user)
-        .select_related("partner", "mentor", "match", "rule", "reporter", "policy_version")
-        .prefetch_related(
-            Prefetch("transitions", queryset=IncidentTransition.objects.select_related("by")),
-            Prefetch("actions", queryset=IncidentAction.objects.select_related("owner", "created_by")),
-            Prefetch(
-                "discussions",
-                queryset=IncidentDiscussion.objects.select_related(
-                    "session__supervisor", "session__supervisee", "recorded_by"
-                ),
-            ),
-        )
-    )
-    return get_object_or_404(queryset, pk=incident_id)
+    return get_object_or_404(in_full(_escalated(request.user).select_related("partner")), pk=incident_id)
 
 
 def _detail(request, incident, *, transition_form=None, status=200):
@@ -93,10 +68,7 @@ def _detail(request, incident, *, transition_form=None, status=200):
         {
             "console_nav": "incidents",
             "incident": incident,
-            "status_label": _status_label(incident.status),
-            "category_label": category_label(incident.category),
-            "status_tone": STATUS_TONES.get(incident.status, "muted"),
-            "severity_tone": SEVERITY_TONES.get(incident.severity, "muted"),
+            **incident_words(incident),
             "chronology": _chronology(incident, request.user),
             "actions": list(incident.actions.all()),
             "transition_form": transition_form if allowed else None,

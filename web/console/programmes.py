@@ -112,20 +112,32 @@ def programme_detail(request, programme_id):
     return _detail(request, _programme_or_404(programme_id))
 
 
+def _add(request, programme, form, add, done):
+    """Add a unit or a criterion through `add`; a refusal sits next to its field on the programme's page."""
+    form_name = "unit_form" if isinstance(form, UnitForm) else "criterion_form"
+    if form.is_valid():
+        try:
+            added = add(by=request.user, **form.cleaned_data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            messages.success(request, done(added))
+            return redirect("console-programme", programme.pk)
+    return _detail(request, programme, **{form_name: form}, status=400)
+
+
 @require_POST
 @licensor_page
 def unit_add(request, programme_id):
     programme = _programme_or_404(programme_id)
     form = UnitForm(request.POST, prefix="unit")
-    if form.is_valid():
-        try:
-            unit = services.add_unit(by=request.user, programme=programme, **form.cleaned_data)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            messages.success(request, f"Unit {unit.code} is added.")
-            return redirect("console-programme", programme.pk)
-    return _detail(request, programme, unit_form=form, status=400)
+    return _add(
+        request,
+        programme,
+        form,
+        lambda **data: services.add_unit(programme=programme, **data),
+        lambda unit: f"Unit {unit.code} is added.",
+    )
 
 
 @require_POST
@@ -133,15 +145,13 @@ def unit_add(request, programme_id):
 def criterion_add(request, programme_id):
     programme = _programme_or_404(programme_id)
     form = CriterionForm(request.POST, prefix="criterion", units=_units(programme))
-    if form.is_valid():
-        try:
-            criterion = services.add_criterion(by=request.user, **form.cleaned_data)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            messages.success(request, f"{criterion.unit.code} {criterion.code} is added.")
-            return redirect("console-programme", programme.pk)
-    return _detail(request, programme, criterion_form=form, status=400)
+    return _add(
+        request,
+        programme,
+        form,
+        services.add_criterion,
+        lambda criterion: f"{criterion.unit.code} {criterion.code} is added.",
+    )
 
 
 urlpatterns = [
