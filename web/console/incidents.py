@@ -30,7 +30,7 @@ from web.supervision.incidents import (
 
 PAGE_SIZE = 25
 # What the list reads: never the account (description, immediate action) nor who was involved.
-LIST_FIELDS = ("id", "partner__name", "category", "severity", "status", "escalated_at", "occurred_at")
+LIST_FIELDS = ("id", "partner__name", "category", "severity", "status", "escalated_at")
 
 
 def _escalated(user):
