@@ -3,17 +3,14 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, Sum
 from django.utils import timezone
 
 from core.errors import Unmet
-from franchise.models import Criterion, Licence
+from franchise.models import BaselinePolicy, Criterion, Licence
 from franchise.policy import effective_policy
 from training.models import (
-    Course,
     CourseAttendance,
     CourseSession,
-    CPDRecord,
     CriterionAssessment,
     Enrolment,
     TeachingRecord,
@@ -178,41 +175,53 @@ class Standing:
 def standing(accreditation):
     """Courses delivered and CPD hours logged between `period_starts_on` and `expires_on`, against the licensor's
     requirement. A delivery is a completed course of the programme the person led or co-taught that ended in the
-    period. The requirement applies to accredited trainers and trainers of trainers; candidates and co-trainers
-    are still gathering the evidence of promotion_evidence()."""
-    policy = effective_policy(accreditation.partner_id)
-    start, end = accreditation.period_starts_on, accreditation.expires_on
-    person = accreditation.person
-    deliveries = (
-        Course.objects.filter(
-            programme_id=accreditation.programme_id,
-            status=Course.Status.COMPLETED,
-            ends_on__gte=start,
-            ends_on__lte=end,
+    period (AccreditationQuerySet.with_standing_figures). The requirement applies to accredited trainers and
+    trainers of trainers; candidates and co-trainers are still gathering the evidence of promotion_evidence()."""
+    return standings([accreditation])[accreditation.pk]
+
+
+def standings(accreditations):
+    """{accreditation id: Standing} for many accreditations in a fixed number of queries.
+
+    The requirements are licensor-only policy fields, so every partner's effective value is the baseline's.
+    """
+    accreditations = list(accreditations)
+    figures = {
+        row["pk"]: row
+        for row in TrainerAccreditation.objects.filter(pk__in=[a.pk for a in accreditations])
+        .with_standing_figures()
+        .values("pk", "period_deliveries", "period_cpd_hours")
+    }
+    baseline = BaselinePolicy.load()
+    return {
+        accreditation.pk: _standing(
+            accreditation,
+            deliveries=figures[accreditation.pk]["period_deliveries"],
+            hours=Decimal(figures[accreditation.pk]["period_cpd_hours"]),
+            deliveries_required=baseline.deliveries_required_per_period,
+            cpd_hours_required=baseline.cpd_hours_required_per_period,
         )
-        .filter(Q(lead_trainer=person) | Q(co_trainers=person))
-        .values("pk")
-        .distinct()
-        .count()
-    )
-    hours = CPDRecord.objects.filter(person=person, date__gte=start, date__lte=end).aggregate(total=Sum("hours"))[
-        "total"
-    ] or Decimal("0")
+        for accreditation in accreditations
+    }
+
+
+def _standing(accreditation, *, deliveries, hours, deliveries_required, cpd_hours_required):
+    start, end = accreditation.period_starts_on, accreditation.expires_on
     applies = accreditation.stage in TrainerAccreditation.stages_from(Stage.ACCREDITED_TRAINER)
     missing = []
-    if applies and deliveries < policy.deliveries_required_per_period:
+    if applies and deliveries < deliveries_required:
         missing.append(
             Unmet(
                 "deliveries_short",
-                f"{deliveries} of the {policy.deliveries_required_per_period} course deliveries required "
+                f"{deliveries} of the {deliveries_required} course deliveries required "
                 f"between {start.isoformat()} and {end.isoformat()}.",
             )
         )
-    if applies and hours < policy.cpd_hours_required_per_period:
+    if applies and hours < cpd_hours_required:
         missing.append(
             Unmet(
                 "cpd_hours_short",
-                f"{hours.normalize():f} of the {policy.cpd_hours_required_per_period} CPD hours required "
+                f"{hours.normalize():f} of the {cpd_hours_required} CPD hours required "
                 f"between {start.isoformat()} and {end.isoformat()}.",
             )
         )
@@ -220,9 +229,9 @@ def standing(accreditation):
         period_starts_on=start,
         period_ends_on=end,
         deliveries=deliveries,
-        deliveries_required=policy.deliveries_required_per_period,
+        deliveries_required=deliveries_required,
         cpd_hours=hours,
-        cpd_hours_required=policy.cpd_hours_required_per_period,
+        cpd_hours_required=cpd_hours_required,
         applies=applies,
         missing=missing,
     )

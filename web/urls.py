@@ -4,7 +4,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from web import accounts, credentials, home
+from web.console import accreditations as console_accreditations
+from web.console import incidents as console_incidents
 from web.console import licences as console_licences
+from web.console import policy as console_policy
+from web.console import programmes as console_programmes
 from web.franchise import policy
 from web.supervision import imports, incidents, matches, matching, me, people, sessions, toolkit
 from web.training import accreditations, assessments, courses, register
@@ -42,5 +46,9 @@ urlpatterns = [
     path("invite/<str:token>/", accounts.accept_invitation, name="accept-invitation"),
     *credentials.public_urlpatterns,
     path("console/", include(console_licences.urlpatterns)),
+    path("console/", include(console_policy.urlpatterns)),
+    path("console/", include(console_programmes.urlpatterns)),
+    path("console/", include(console_accreditations.urlpatterns)),
+    path("console/", include(console_incidents.urlpatterns)),
     path("<slug:partner_slug>/", include(partner_urls)),
 ]

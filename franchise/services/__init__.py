@@ -45,11 +45,12 @@ from franchise.services.licences import (
 )
 from franchise.services.policy import (
     ensure_policy_version,
+    preview_baseline_change,
     update_baseline,
     update_policy_overrides,
     write_policy_version,
 )
-from franchise.services.programmes import create_programme, update_programme
+from franchise.services.programmes import add_criterion, add_unit, create_programme, update_programme
 
 __all__ = [
     "invitation_link",
@@ -65,6 +66,8 @@ __all__ = [
     "make_licensor_admin",
     "send_password_reset",
     "create_programme",
+    "add_unit",
+    "add_criterion",
     "update_programme",
     "has_active_licence",
     "active_licence_for",
@@ -88,6 +91,7 @@ __all__ = [
     "mark_overdue_fees",
     "write_policy_version",
     "ensure_policy_version",
+    "preview_baseline_change",
     "update_baseline",
     "update_policy_overrides",
     "check_rule_code",

@@ -2,6 +2,7 @@
 
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -100,23 +101,73 @@ def _write_versions_for_every_partner(*, by, reason, fallbacks_by_partner=None):
     return versions
 
 
+@dataclass(frozen=True)
+class FieldChange:
+    name: str
+    before: object
+    after: object
+
+
+@dataclass(frozen=True)
+class PartnerFallback:
+    """A partner whose own values the new baseline would make looser: each `{field, override, baseline}` falls
+    back to the baseline (policy.fallbacks_for)."""
+
+    partner: Partner
+    fallbacks: list
+
+
+@dataclass(frozen=True)
+class BaselinePreview:
+    changes: list  # FieldChange, in the order of the policy's fields
+    partners: list  # PartnerFallback, by partner name
+
+
+def _new_baseline(baseline, changes):
+    """(values before, values after, names changed) of `changes` to `baseline`; refuses what update_baseline
+    refuses (an unknown field, a value out of range, group sizes that do not fit together)."""
+    _flat_policy_names(changes)
+    cleaned = policy.clean_values(changes)
+    before = baseline.values()
+    after = {**before, **cleaned}
+    policy.check_group_sizes(after)
+    return (
+        before,
+        after,
+        [field.name for field in policy_fields.POLICY_FIELDS if before[field.name] != after[field.name]],
+    )
+
+
+def preview_baseline_change(*, by, changes):
+    """What update_baseline(changes=changes) would do, written nowhere: the fields it changes and, for every
+    partner, the own values that would fall back to the new baseline. Two queries whatever the partners."""
+    _require_licensor(by, "Only licensor admins may change the baseline policy.")
+    before, after, changed = _new_baseline(BaselinePolicy.load(), changes)
+    if not changed:
+        return BaselinePreview(changes=[], partners=[])
+    partners = []
+    for override in PolicyOverride.objects.select_related("partner").order_by("partner__name", "partner_id"):
+        dropped = policy.fallbacks_for(override.values(), after)
+        if dropped:
+            partners.append(PartnerFallback(partner=override.partner, fallbacks=dropped))
+    return BaselinePreview(
+        changes=[FieldChange(name, before[name], after[name]) for name in changed], partners=partners
+    )
+
+
 @transaction.atomic
 def update_baseline(*, by, changes):
     """Change the licensor's baseline; every partner gets a new version.
 
     A partner's override that the new baseline makes looser is dropped (the
     partner falls back to the baseline), and the drop is recorded in that
-    partner's new version (`fallbacks`, `reason`).
+    partner's new version (`fallbacks`, `reason`). preview_baseline_change shows
+    the same beforehand.
     """
     _require_licensor(by, "Only licensor admins may change the baseline policy.")
-    _flat_policy_names(changes)
-    cleaned = policy.clean_values(changes)
     BaselinePolicy.load()
     baseline = BaselinePolicy.objects.select_for_update().get(pk=1)
-    before = baseline.values()
-    after = {**before, **cleaned}
-    policy.check_group_sizes(after)
-    changed = sorted(name for name in cleaned if before[name] != after[name])
+    _, after, changed = _new_baseline(baseline, changes)
     if not changed:
         return baseline
     for name in changed:

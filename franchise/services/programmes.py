@@ -1,6 +1,7 @@
 """Franchise use cases for programmes and their units."""
 
 from django.db import transaction
+from django.db.models import Max
 
 from core.errors import Invalid
 from franchise.models import Criterion, Programme, Unit
@@ -92,3 +93,43 @@ def _save_units(programme, units):
     for position, unit in enumerate(sorted(kept, key=lambda u: u.position), start=len(units) + 1):
         unit.position = position
     Unit.objects.bulk_update(kept, ["position"])
+
+
+def _locked_programme(programme):
+    # Serialises writers adding to one programme, so that two cannot both take the same code or position.
+    return Programme.objects.select_for_update().get(pk=programme.pk)
+
+
+def _required(value, field, what):
+    value = (value or "").strip()
+    if not value:
+        raise Invalid(f"{what} is required.", field=field, code=f"{field}_required")
+    return value
+
+
+@transaction.atomic
+def add_unit(*, by, programme, code, title):
+    """A new unit at the end of the programme; its code is unique in the programme."""
+    _require_licensor(by, "Only the licensing organisation may change programmes.")
+    programme = _locked_programme(programme)
+    code, title = _required(code, "code", "A code"), _required(title, "title", "A title")
+    units = Unit.objects.filter(programme=programme)
+    if units.filter(code=code).exists():
+        raise Invalid(f"{programme.name} already has a unit {code}.", field="code", code="duplicate_code")
+    last = units.aggregate(last=Max("position"))["last"] or 0
+    return Unit.objects.create(programme=programme, code=code, title=title, position=last + 1)
+
+
+@transaction.atomic
+def add_criterion(*, by, unit, code, kind, text):
+    """A new performance criterion or knowledge item at the end of its unit; its code is unique in the unit."""
+    _require_licensor(by, "Only the licensing organisation may change programmes.")
+    _locked_programme(unit.programme)
+    code, text = _required(code, "code", "A code"), _required(text, "text", "The criterion's wording")
+    if kind not in Criterion.Kind.values:
+        raise Invalid(f"{kind!r} is not a kind of criterion.", field="kind", code="invalid_choice")
+    criteria = Criterion.objects.filter(unit=unit)
+    if criteria.filter(code=code).exists():
+        raise Invalid(f"Unit {unit.code} already has a criterion {code}.", field="code", code="duplicate_code")
+    last = criteria.aggregate(last=Max("position"))["last"] or 0
+    return Criterion.objects.create(unit=unit, code=code, kind=kind, text=text, position=last + 1)

@@ -6,7 +6,9 @@ import pytest
 from django.urls import get_resolver
 
 from franchise.models import Partner, Role
+from supervision.models import BoundaryIncident
 from tests.factories import PartnerFactory, user_with_role
+from tests.supervision.factories import BoundaryIncidentFactory
 from tests.web.test_walkers import (
     GROWTH_ROUNDS,
     PARTNER_ROLES,
@@ -35,6 +37,8 @@ def _console_world(_test_settings, django_db_setup, django_db_blocker):
     with built_once(django_db_blocker):
         world = build_world(PartnerFactory(name="Console A", slug="console-a"))
         world["licensor"] = user_with_role(Role.LICENSOR_ADMIN, email="admin@console.example")
+        # The licensor reads an incident only once it is escalated: the one the console's pages are walked with.
+        world[BoundaryIncident].insert(0, BoundaryIncidentFactory(partner=world[Partner][0], escalated=True))
         other = PartnerFactory(name="Console B", slug="console-b")
         (partner_a,) = world[Partner]
         world["members"] = {

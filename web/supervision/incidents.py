@@ -98,6 +98,16 @@ def category_label(category):
     return CATEGORY_WORDS.get(category, category)
 
 
+def incident_words(incident):
+    """An incident's status, severity and category as its pages show them: words and badge tones."""
+    return {
+        "status_label": _status_label(incident.status),
+        "status_tone": STATUS_TONES.get(incident.status, "muted"),
+        "severity_tone": SEVERITY_TONES.get(incident.severity, "muted"),
+        "category_label": category_label(incident.category),
+    }
+
+
 def _detail_in_words(detail):
     """An access-log detail as stored ("reported → under_review") with the statuses in words."""
     for status, words in STATUS_WORDS.items():
@@ -206,15 +216,7 @@ def incident_list(request, here):
     page_obj = Paginator(visible, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    rows = [
-        {
-            "incident": incident,
-            "status_label": _status_label(incident.status),
-            "status_tone": STATUS_TONES.get(incident.status, "muted"),
-            "severity_tone": SEVERITY_TONES.get(incident.severity, "muted"),
-        }
-        for incident in page_obj
-    ]
+    rows = [{"incident": incident, **incident_words(incident)} for incident in page_obj]
     return render(
         request,
         "web/incidents/list.html",
@@ -311,23 +313,23 @@ def incident_new(request, here):
 # --- one incident ----------------------------------------------------------------------
 
 
-def _visible_incident(request, here, incident_id):
-    queryset = (
-        BoundaryIncident.objects.visible_to(request.user)
-        .filter(partner=here.partner)
-        .select_related("mentor", "match", "rule", "reporter", "policy_version")
-        .prefetch_related(
-            Prefetch("transitions", queryset=IncidentTransition.objects.select_related("by")),
-            Prefetch("actions", queryset=IncidentAction.objects.select_related("owner", "created_by")),
-            Prefetch(
-                "discussions",
-                queryset=IncidentDiscussion.objects.select_related(
-                    "session__supervisor", "session__supervisee", "recorded_by"
-                ),
+def in_full(incidents_queryset):
+    """The incidents with what their page shows: who and what they are about, chronology, actions, reflections."""
+    return incidents_queryset.select_related("mentor", "match", "rule", "reporter", "policy_version").prefetch_related(
+        Prefetch("transitions", queryset=IncidentTransition.objects.select_related("by")),
+        Prefetch("actions", queryset=IncidentAction.objects.select_related("owner", "created_by")),
+        Prefetch(
+            "discussions",
+            queryset=IncidentDiscussion.objects.select_related(
+                "session__supervisor", "session__supervisee", "recorded_by"
             ),
-        )
+        ),
     )
-    return get_object_or_404(queryset, pk=incident_id)
+
+
+def _visible_incident(request, here, incident_id):
+    visible = BoundaryIncident.objects.visible_to(request.user).filter(partner=here.partner)
+    return get_object_or_404(in_full(visible), pk=incident_id)
 
 
 def _who(user):
@@ -405,10 +407,7 @@ def _detail(request, here, incident, *, transition_form=None, action_form=None, 
         {
             "nav": "incidents",
             "incident": incident,
-            "status_label": _status_label(incident.status),
-            "category_label": category_label(incident.category),
-            "status_tone": STATUS_TONES.get(incident.status, "muted"),
-            "severity_tone": SEVERITY_TONES.get(incident.severity, "muted"),
+            **incident_words(incident),
             "review_overdue": incident.status == Status.REPORTED
             and incident.reviewed_at is None
             and incident.review_due_at < timezone.now(),
