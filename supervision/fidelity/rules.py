@@ -49,4 +49,3 @@ def latest_audit_points(partner_ids=None, on=None):
         points[audit_id][0] += credit * weight
         points[audit_id][1] += weight
     return {partner_id: (*points[audit_id], audit_id) for partner_id, audit_id in latest.items()}
-

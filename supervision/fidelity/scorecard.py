@@ -280,7 +280,9 @@ def _of(rows, ids, path="partner_id"):
 def _mentor_counts(ids, on, now):
     """{partner_id: (active mentors, not overdue, acknowledged the version in force)}: the compliance rows
     grouped by partner, in one query. The version in force is the one the compliance rows carry."""
-    acknowledged = PolicyAcknowledgement.objects.filter(person=OuterRef("pk"), policy_version=OuterRef("policy_version"))
+    acknowledged = PolicyAcknowledgement.objects.filter(
+        person=OuterRef("pk"), policy_version=OuterRef("policy_version")
+    )
     rows = supervision_compliance(_of(Person.objects.all(), ids), today=on, now=now)
     rows = rows.annotate(acknowledged=Exists(acknowledged)).order_by().values("partner_id")
     rows = rows.annotate(
@@ -297,8 +299,10 @@ def _incident_counts(ids, now):
         occurred_at__gt=now - timedelta(days=INCIDENT_WINDOW_DAYS), occurred_at__lte=now
     )
     due = Q(reviewed_at__isnull=False) | Q(review_due_at__lt=now)
-    rows = incidents.order_by().values("partner_id").annotate(
-        due=Count("pk", filter=due), on_time=Count("pk", filter=Q(reviewed_at__lte=F("review_due_at")))
+    rows = (
+        incidents.order_by()
+        .values("partner_id")
+        .annotate(due=Count("pk", filter=due), on_time=Count("pk", filter=Q(reviewed_at__lte=F("review_due_at"))))
     )
     return {row["partner_id"]: (row["due"], row["on_time"]) for row in rows}
 
@@ -345,5 +349,7 @@ def _trainer_counts(ids, on, now):
         deliveries__gte=F("deliveries_required"),
         cpd_hours__gte=F("cpd_hours_required"),
     )
-    rows = accreditations.order_by().values("partner_id").annotate(total=Count("pk"), current=Count("pk", filter=current))
+    rows = (
+        accreditations.order_by().values("partner_id").annotate(total=Count("pk"), current=Count("pk", filter=current))
+    )
     return {row["partner_id"]: (row["total"], row["current"]) for row in rows}

@@ -61,9 +61,7 @@ def overdue_mentor(partner):
 def current_trainer(partner):
     """An accredited trainer who delivered a course and logged the CPD hours of the period."""
     accreditation = TrainerAccreditationFactory(partner=partner)
-    CourseFactory(
-        partner=partner, programme=accreditation.programme, lead_trainer=accreditation.person, completed=True
-    )
+    CourseFactory(partner=partner, programme=accreditation.programme, lead_trainer=accreditation.person, completed=True)
     CPDRecordFactory(partner=partner, person=accreditation.person, hours=Decimal("6"), date=_today())
     return accreditation
 
@@ -245,7 +243,9 @@ def test_only_the_licensor_sets_weights(coordinator):
     assert not ScorecardWeight.objects.exists()
 
 
-def test_a_coordinator_reads_their_own_partner_and_a_mentor_reads_none(partner, other_partner, coordinator, mentor_user):
+def test_a_coordinator_reads_their_own_partner_and_a_mentor_reads_none(
+    partner, other_partner, coordinator, mentor_user
+):
     assert [score.partner_id for score in partner_scores(coordinator)] == [partner.pk]
     assert partner_scores(coordinator, partner_ids=[other_partner.pk]) == []
     assert partner_scores(mentor_user) == []
