@@ -38,12 +38,12 @@ from django.utils import timezone
 
 from core.errors import Invalid, NotFound, NotPermitted
 from core.tenancy import COORDINATOR, access_for
-from franchise.models import Licence, Partner, PolicyAcknowledgement
+from franchise.models import Licence, Partner, PolicyAcknowledgement, PolicyVersion
 from franchise.querysets import policy_value
 from supervision.fidelity import rules
 from supervision.fidelity.models import ScorecardWeight, ScoreSnapshot
 from supervision.models import BoundaryIncident, MentorStatus, Person
-from supervision.sessions.compliance import State, supervision_compliance
+from supervision.sessions.compliance import supervision_compliance
 from training.models import Course, CPDRecord, TrainerAccreditation
 
 __all__ = [
@@ -285,18 +285,19 @@ def _of(rows, ids, path="partner_id"):
 
 def _mentor_counts(ids, on, now):
     """{partner_id: (active mentors, not overdue, acknowledged the version in force)}: the compliance rows
-    grouped by partner, in one query. The version in force is the one the compliance rows carry."""
+    grouped by partner, and the acknowledgements of each partner's version in force by its active mentors, one
+    query each. Overdue is the compliance rows' own rule: the next due date has passed."""
+    rows = supervision_compliance(_of(Person.objects.all(), ids), today=on, now=now).order_by().values("partner_id")
+    rows = rows.annotate(active=Count("pk"), not_overdue=Count("pk", filter=Q(next_due_on__gte=on)))
+    in_force = Partner.objects.annotate(version=PolicyVersion.objects.in_force_subquery(OuterRef("pk"), at=now))
     acknowledged = PolicyAcknowledgement.objects.filter(
-        person=OuterRef("pk"), policy_version=OuterRef("policy_version")
+        policy_version__in=in_force.values("version"), person__mentor_status=MentorStatus.ACTIVE
     )
-    rows = supervision_compliance(_of(Person.objects.all(), ids), today=on, now=now)
-    rows = rows.annotate(acknowledged=Exists(acknowledged)).order_by().values("partner_id")
-    rows = rows.annotate(
-        active=Count("pk"),
-        not_overdue=Count("pk", filter=~Q(state=State.OVERDUE)),
-        acknowledged_count=Count("pk", filter=Q(acknowledged=True)),
-    )
-    return {row["partner_id"]: (row["active"], row["not_overdue"], row["acknowledged_count"]) for row in rows}
+    acknowledged = _of(acknowledged, ids).order_by().values("partner_id").annotate(n=Count("pk"))
+    acknowledged = {row["partner_id"]: row["n"] for row in acknowledged}
+    return {
+        row["partner_id"]: (row["active"], row["not_overdue"], acknowledged.get(row["partner_id"], 0)) for row in rows
+    }
 
 
 def _incident_counts(ids, now):
