@@ -314,19 +314,28 @@ def _incident_counts(ids, now):
     return {row["partner_id"]: (row["due"], row["on_time"]) for row in rows}
 
 
+def _count(rows):
+    """An expression: how many `rows` (a queryset correlated with OuterRef) there are, 0 for none."""
+    counted = rows.order_by().annotate(one=Value(1)).values("one").annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(counted), Value(0))
+
+
 def _trainer_counts(ids, on, now):
     """{partner_id: (accredited trainers, current ones)}, standing computed in the database as
     training.rules.standing computes it for one accreditation."""
     stage, status = TrainerAccreditation.Stage, TrainerAccreditation.Status
+    # Led and co-taught counted apart, each through its own index (a course's lead, a co-trainer's rows): one
+    # condition "led or co-taught" would read every course of the programme for every trainer.
     period = {"ends_on__gte": OuterRef("period_starts_on"), "ends_on__lte": OuterRef("expires_on")}
-    deliveries = (
-        Course.objects.filter(programme=OuterRef("programme"), status=Course.Status.COMPLETED, **period)
-        .filter(Q(lead_trainer=OuterRef("person")) | Q(co_trainers=OuterRef("person")))
-        .order_by()
-        .values("programme")
-        .annotate(n=Count("pk", distinct=True))
-        .values("n")
+    led = Course.objects.filter(
+        lead_trainer=OuterRef("person"), programme=OuterRef("programme"), status=Course.Status.COMPLETED, **period
     )
+    co_taught = Course.co_trainers.through.objects.filter(
+        person=OuterRef("person"),
+        course__programme=OuterRef("programme"),
+        course__status=Course.Status.COMPLETED,
+        **{f"course__{name}": value for name, value in period.items()},
+    ).exclude(course__lead_trainer=OuterRef("person"))
     hours = (
         CPDRecord.objects.filter(
             person=OuterRef("person"), date__gte=OuterRef("period_starts_on"), date__lte=OuterRef("expires_on")
@@ -344,7 +353,7 @@ def _trainer_counts(ids, on, now):
         )
         .exclude(person__mentor_status=MentorStatus.EXITED)
         .annotate(
-            deliveries=Coalesce(Subquery(deliveries), Value(0)),
+            deliveries=_count(led) + _count(co_taught),
             cpd_hours=Coalesce(Subquery(hours), Value(Decimal(0))),
             deliveries_required=policy_value("deliveries_required_per_period", at=now),
             cpd_hours_required=policy_value("cpd_hours_required_per_period", at=now),
