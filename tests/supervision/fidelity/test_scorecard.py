@@ -345,3 +345,12 @@ def test_the_demo_shows_a_years_trend_ending_with_todays_real_score(demo):
         assert len(trend) == 13
         assert trend[-1] == (_today(), score.score)
         assert trend[0][0] <= _today() - timedelta(days=360)
+
+
+def test_the_daily_task_stores_the_days_snapshots_once(world, settings):
+    from supervision.tasks import take_score_snapshots
+
+    assert settings.CELERY_BEAT_SCHEDULE["take-score-snapshots"]["task"] == take_score_snapshots.name
+    assert take_score_snapshots() == 1
+    assert take_score_snapshots() == 0
+    assert ScoreSnapshot.objects.get(partner=world).score == 100
