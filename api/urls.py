@@ -4,7 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from api import auth, core, franchise, reminders, training
-from api.supervision import assignments, fidelity, incidents, mentoring, people, sessions
+from api.supervision import assignments, fidelity, fidelity_scores, incidents, mentoring, people, sessions
 
 router = DefaultRouter()
 router.register("partners", core.PartnerViewSet, basename="partner")
@@ -47,6 +47,7 @@ router.register("incident-stats", incidents.IncidentStatsViewSet, basename="inci
 router.register("audit-templates", fidelity.AuditTemplateViewSet, basename="audit-template")
 router.register("audits", fidelity.AuditViewSet, basename="audit")
 router.register("corrective-actions", fidelity.CorrectiveActionViewSet, basename="corrective-action")
+router.register("partner-scores", fidelity_scores.PartnerScoreViewSet, basename="partner-score")
 router.register("auth/tokens", auth.ApiTokenViewSet, basename="auth-token-list")
 router.register("auth/two-factor/devices", auth.TwoFactorDeviceViewSet, basename="two-factor-device")
 
@@ -70,6 +71,8 @@ urlpatterns = [
         franchise.UnacknowledgedView.as_view(),
         name="partner-policy-unacknowledged",
     ),
+    path("partners/<uuid:pk>/score-history/", fidelity_scores.ScoreHistoryView.as_view(), name="partner-score-history"),
+    path("scorecard/weights/", fidelity_scores.ScorecardWeightsView.as_view(), name="scorecard-weights"),
     path("match-suggestions/", mentoring.MatchSuggestionsView.as_view(), name="match-suggestions"),
     path(
         "compliance/supervision/",

@@ -18,6 +18,7 @@ DEMO_STEPS = [
     "supervision.mentoring.demo",
     "supervision.fidelity.demo",
     "reminders.demo",
+    "supervision.fidelity.scorecard_demo",
 ]
 
 
