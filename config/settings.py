@@ -302,6 +302,9 @@ else:
         "interval_max": 1,
     }
 CELERY_BROKER_CONNECTION_TIMEOUT = env.integer("CELERY_BROKER_CONNECTION_TIMEOUT", 5)
+# /healthz reports a broker that has not answered within this long as unreachable (api.health): shorter than a
+# load balancer's probe timeout (about 10 s), and than the broker's socket timeout, so the check's own deadline answers.
+TANDEM_HEALTH_BROKER_TIMEOUT_MS = env.integer("TANDEM_HEALTH_BROKER_TIMEOUT_MS", 2000)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
