@@ -106,7 +106,9 @@ def _values_row(item, readers, general):
         try:
             value = key(item)
         except KeyError:
-            raise ImproperlyConfigured(f"The list's .values() rows have no {name!r}: read every field it shows.")
+            raise ImproperlyConfigured(
+                f"The list's .values() rows have no {name!r}: read every field it shows."
+            ) from None
         row[name] = None if value is None else represent(value)
     return row
 
