@@ -8,6 +8,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
@@ -17,11 +18,9 @@ from config.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
 
-# The check's own deadline, shorter than a load balancer's probe timeout. The
-# broker's socket timeouts (CELERY_BROKER_TRANSPORT_OPTIONS) bound the probe
-# itself; this bounds the answer even where they would not (a DNS lookup, a
-# transport without such options).
-BROKER_CHECK_TIMEOUT_SECONDS = 2
+# The check's own deadline is settings.TANDEM_HEALTH_BROKER_TIMEOUT_MS, shorter than a load balancer's probe
+# timeout. The broker's socket timeouts (CELERY_BROKER_TRANSPORT_OPTIONS) bound the probe itself; the deadline
+# bounds the answer even where they would not (a DNS lookup, a transport without such options).
 
 # A few long-lived threads: a hung broker then holds at most these, never one
 # thread per health request.
@@ -44,7 +43,8 @@ def _probe_broker():
         conn.default_channel  # noqa: B018 - opening a channel proves the broker answers
 
 
-def broker_ok(timeout=BROKER_CHECK_TIMEOUT_SECONDS):
+def broker_ok():
+    timeout = settings.TANDEM_HEALTH_BROKER_TIMEOUT_MS / 1000
     future = _probes.submit(_probe_broker)
     try:
         future.result(timeout=timeout)

@@ -10,13 +10,19 @@ works that out once per list and reads the column directly; every other field
 before. Each value is still turned into JSON by the field's own
 `to_representation`, so the output is DRF's, byte for byte.
 
+Two fixed costs of a list request go too, for a child serializer whose every
+field shows a column: its fields are built once per class instead of once per
+request, and its list queryset may read the rows with `.values(*field names)`
+(no model object per row), which this shows exactly as it shows model rows.
+
 A child serializer with its own `to_representation` is left to it, row by row.
 """
 
 from datetime import datetime
 from functools import cache
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.utils import timezone
 from rest_framework import ISO_8601, relations, serializers
@@ -48,15 +54,30 @@ class ListSerializer(serializers.ListSerializer):
         model = getattr(getattr(child, "Meta", None), "model", None)
         if model is None or type(child).to_representation is not serializers.Serializer.to_representation:
             return [child.to_representation(item) for item in iterable]
-        columns = _columns(model)
-        readers = [_reader(field, columns) for field in child._readable_fields]
+        fields = _column_fields(type(child))
+        if fields is not None:
+            # Every field shows a column: the class's fields, built once, stand for this child's.
+            readers = [(field.field_name, column, field) for field, column in fields]
+        else:
+            columns = _columns(model)
+            readers = [(field.field_name, _column_of(field, columns), field) for field in child._readable_fields]
+        readers = [
+            (name, None, None, None, field)
+            if column is None
+            else (name, attrgetter(column), itemgetter(field.source_attrs[0]), _representation(field), field)
+            for name, column, field in readers
+        ]
+        general = next((field for _name, column, _key, _represent, field in readers if column is None), None)
         rows = []
         for item in iterable:
+            if isinstance(item, dict):
+                rows.append(_values_row(item, readers, general))
+                continue
             if not isinstance(item, model):
                 rows.append(child.to_representation(item))
                 continue
             row = {}
-            for name, column, represent, field in readers:
+            for name, column, _key, represent, field in readers:
                 if column is not None:
                     value = column(item)
                     row[name] = None if value is None else represent(value)
@@ -72,6 +93,53 @@ class ListSerializer(serializers.ListSerializer):
         return rows
 
 
+def _values_row(item, readers, general):
+    """A row read with `.values(*field names)` (a list queryset that shows only columns): each field's value
+    under its source's name, a foreign key as its id, shown as the model row would be."""
+    if general is not None:
+        raise ImproperlyConfigured(
+            f"{type(general.parent).__name__}.{general.field_name} is not a column: a list that shows it reads "
+            "model rows, not .values()."
+        )
+    row = {}
+    for name, _column, key, represent, _field in readers:
+        try:
+            value = key(item)
+        except KeyError:
+            raise ImproperlyConfigured(
+                f"The list's .values() rows have no {name!r}: read every field it shows."
+            ) from None
+        row[name] = None if value is None else represent(value)
+    return row
+
+
+# Methods that decide a serializer's fields: a class that keeps DRF's own builds the same fields every time.
+_FIELD_BUILDERS = ("__init__", "get_fields", "get_field_names", "build_field", "get_extra_kwargs", "fields")
+
+
+@cache
+def _column_fields(serializer_class):
+    """[(field, attribute name)] for a model serializer class whose every readable field shows one of its model's
+    columns, in the ordinary way, with fields only its declaration decides; None for any other class.
+
+    Building a ModelSerializer's fields (introspecting the model, constructing a field object for each) is a
+    fixed cost of every list request; for such a class it is paid once. A column's representation reads nothing
+    of the request (the time zone of a date-time is looked up per list by `_representation`).
+    """
+    if not issubclass(serializer_class, serializers.ModelSerializer) or any(
+        getattr(serializer_class, name) is not getattr(serializers.ModelSerializer, name) for name in _FIELD_BUILDERS
+    ):
+        return None
+    columns = _columns(serializer_class.Meta.model)
+    fields = []
+    for field in serializer_class()._readable_fields:
+        column = _column_of(field, columns)
+        if column is None:
+            return None
+        fields.append((field, column))
+    return fields
+
+
 @cache
 def _columns(model):
     """A model's own columns by field name and by attribute name (`partner` and `partner_id`)."""
@@ -80,14 +148,13 @@ def _columns(model):
     return columns
 
 
-def _reader(field, columns):
-    """(name, column reader or None, representation, field): a column reader where `field` shows one of the
-    model's own `columns`, read the way DRF would reach it; None where DRF's general path is needed."""
+def _column_of(field, columns):
+    """The attribute name of the model column that `field` shows, read the way DRF would reach it (a foreign key
+    as its id), or None where DRF's general path is needed."""
     source = field.source_attrs
     column = columns.get(source[0]) if len(source) == 1 else None
-    general = field.field_name, None, None, field
     if column is None or isinstance(field, (serializers.BaseSerializer, serializers.SerializerMethodField)):
-        return general
+        return None
     kind = type(field)
     if isinstance(field, relations.RelatedField):
         # DRF shows a foreign key as its bare id (PKOnlyObject) with a primary-key field that changes neither how
@@ -100,11 +167,11 @@ def _reader(field, columns):
             and kind.to_representation is relations.PrimaryKeyRelatedField.to_representation
             and kind.use_pk_only_optimization is relations.PrimaryKeyRelatedField.use_pk_only_optimization
         )
-        return (field.field_name, attrgetter(column.attname), _unchanged, field) if plain else general
+        return column.attname if plain else None
     if kind.get_attribute is not serializers.Field.get_attribute or (column.is_relation and source[0] == column.name):
         # A field that reads in its own way, or the related object itself rather than its id: DRF's path.
-        return general
-    return field.field_name, attrgetter(source[0]), _representation(field), field
+        return None
+    return source[0]
 
 
 def _representation(field):
@@ -115,6 +182,8 @@ def _representation(field):
         getattr(kind, name) is getattr(serializers.DateTimeField, name)
         for name in ("to_representation", "enforce_timezone", "default_timezone")
     )
+    if isinstance(field, relations.RelatedField):
+        return _unchanged  # a plain primary-key field (see _column_of) shows the id as it is
     if not plain_datetime:
         return field.to_representation
     output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)

@@ -177,7 +177,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     # JSON only, through one parser that bounds depth and size and refuses text the database cannot store.
     "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    "DEFAULT_RENDERER_CLASSES": ["api.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -305,6 +305,9 @@ else:
         "interval_max": 1,
     }
 CELERY_BROKER_CONNECTION_TIMEOUT = env.integer("CELERY_BROKER_CONNECTION_TIMEOUT", 5)
+# /healthz reports a broker that has not answered within this long as unreachable (api.health): shorter than a
+# load balancer's probe timeout (about 10 s), and than the broker's socket timeout, so the check's own deadline answers.
+TANDEM_HEALTH_BROKER_TIMEOUT_MS = env.integer("TANDEM_HEALTH_BROKER_TIMEOUT_MS", 2000)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

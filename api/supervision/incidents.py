@@ -197,8 +197,9 @@ class IncidentViewSet(ScopedViewSet):
     """
 
     queryset = BoundaryIncident.objects.all()
-    # Never the account (description, immediate action): the list does not show it, so it is not even read.
-    list_queryset = BoundaryIncident.objects.only(*SUMMARY_FIELDS)
+    # Never the account (description, immediate action): the list does not show it, so it is not even read. Its
+    # fields are all columns, read as plain values (api.serializers.ListSerializer), with no model row built.
+    list_queryset = BoundaryIncident.objects.values(*SUMMARY_FIELDS)
     serializer_class = IncidentSerializer
     filterset_class = IncidentFilter
     http_method_names = ["get", "post", "patch", "head", "options"]

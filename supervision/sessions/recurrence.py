@@ -164,6 +164,64 @@ def _check_ranges(parts):
                 )
 
 
+def _most_dates_in_a_period(parts):
+    """The most occurrences one period of the rule (a day, week, month or year) can hold, as an upper bound.
+
+    A BYSETPOS beyond it never matches, and dateutil would search to the year 9999 for it. The bound never
+    refuses a rule that can match (no month has five Mondays and five Fridays, yet it allows ten); a rarer
+    position it lets through is still refused, once expanded, as a rule that yields no date. Parts the rule leaves
+    out come from DTSTART, as RFC 5545 and dateutil say: a monthly rule without BYDAY or BYMONTHDAY meets on
+    DTSTART's day of the month, once a month; without BYHOUR it meets at DTSTART's hour, once a day.
+    """
+    freq = parts["FREQ"]
+    months = len(set(_numbers(parts, "BYMONTH"))) if "BYMONTH" in parts else None
+    month_days = len(set(_numbers(parts, "BYMONTHDAY"))) if "BYMONTHDAY" in parts else None
+    weekdays = set(parts["BYDAY"].split(",")) if "BYDAY" in parts else set()
+    numbered = sum(1 for chunk in weekdays if _WEEKDAY.fullmatch(chunk).group(1) is not None)
+    plain = len(weekdays) - numbered
+    if freq == "DAILY":
+        days = 1
+    elif not weekdays and month_days is None:
+        days = (months or 1) if freq == "YEARLY" else 1
+    else:
+        # A month holds at most 5 of each weekday and a year 53; a numbered weekday is one day of its month
+        # (of its year, in a yearly rule without BYMONTH).
+        if freq == "WEEKLY":
+            bounds = [7, len(weekdays)]
+        elif freq == "MONTHLY":
+            bounds = [31, 5 * plain + numbered]
+        elif months:
+            bounds = [31 * months, (5 * plain + numbered) * months]
+        else:
+            bounds = [366, 53 * plain + numbered]
+        if not weekdays:
+            bounds.pop()
+        if month_days is not None:
+            bounds.append(month_days * ((months or 12) if freq == "YEARLY" else 1))
+        days = min(bounds)
+    hours = len(set(_numbers(parts, "BYHOUR"))) if "BYHOUR" in parts else 1
+    minutes = len(set(_numbers(parts, "BYMINUTE"))) if "BYMINUTE" in parts else 1
+    return days * hours * minutes
+
+
+_PERIOD = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}
+
+
+def _check_positions_reachable(parts):
+    """Refuse a BYSETPOS no period of the rule reaches (the sixth Monday of a month), before dateutil is asked."""
+    if "BYSETPOS" not in parts:
+        return
+    most = _most_dates_in_a_period(parts)
+    for position in _numbers(parts, "BYSETPOS"):
+        if abs(position) > most:
+            raise Invalid(
+                f"BYSETPOS={position}: this rule has at most {most} occurrence{'s' if most > 1 else ''} in a "
+                f"{_PERIOD[parts['FREQ']]}, so that position never comes.",
+                field="rrule",
+                code="position_never_reached",
+            )
+
+
 def normalise_rrule(text, time_zone="UTC"):
     """Check a rule and return it in a canonical form (upper case, FREQ first, no "RRULE:" prefix, UNTIL in UTC).
 
@@ -197,6 +255,7 @@ def normalise_rrule(text, time_zone="UTC"):
             raise Invalid(f"UNTIL={parts['UNTIL']} is not a real date.", field="rrule")
     _check_ranges(parts)
     _check_feasible(parts)
+    _check_positions_reachable(parts)
     # FREQ first (RFC 2445 readers expect it there), the other parts as written.
     ordered = ["FREQ"] + [name for name in parts if name != "FREQ"]
     rule = ";".join(f"{name}={parts[name]}" for name in ordered)

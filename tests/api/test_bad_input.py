@@ -230,7 +230,13 @@ def pair(partner, supervisor, mentor_user):
 
 @pytest.mark.parametrize(
     "rrule",
-    ["FREQ=MONTHLY;BYDAY=9MO", "FREQ=YEARLY;BYDAY=60MO;COUNT=2", "FREQ=WEEKLY;BYDAY=2MO", "FREQ=DAILY;BYSETPOS=2"],
+    [
+        "FREQ=MONTHLY;BYDAY=9MO",
+        "FREQ=YEARLY;BYDAY=60MO;COUNT=2",
+        "FREQ=WEEKLY;BYDAY=2MO",
+        "FREQ=DAILY;BYSETPOS=2",
+        "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6",
+    ],
 )
 def test_a_series_rule_that_cannot_expand_is_a_400_on_rrule(client_for, coordinator, partner, pair, rrule):
     body = {

@@ -10,17 +10,19 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework import serializers
 
 from api import serializers as list_serializers
-from api.supervision.incidents import SUMMARY_FIELDS
+from api.supervision.incidents import SUMMARY_FIELDS, IncidentSummarySerializer
+from api.supervision.people import PersonSerializer
 from api.supervision.sessions import SupervisionSessionSerializer
 from franchise import services as franchise_services
 from franchise.models import Role
-from supervision.models import SupervisionSession
+from supervision.models import BoundaryIncident, Person, SupervisionSession
 from tests.factories import user_with_role
 from tests.supervision.factories import (
     BoundaryIncidentFactory,
@@ -185,3 +187,31 @@ def test_the_list_serializer_answers_what_drfs_own_does(zone, partner, coordinat
 
     assert ours == drfs
     assert any(row["starts_at"].endswith("-04:00") for row in ours) == (zone == "America/New_York")
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "America/New_York"])
+def test_plain_values_rows_answer_what_drfs_own_does_from_model_rows(zone, partner, monkeypatch):
+    BoundaryIncidentFactory(partner=partner)
+    BoundaryIncidentFactory(partner=partner, escalated=True, critical=True)
+    BoundaryIncidentFactory(partner=partner, closed=True)
+
+    def page(rows):
+        return IncidentSummarySerializer(rows, many=True).data
+
+    with timezone.override(zone):
+        # The fields are built once per class: the second zone must still be each date-time's.
+        from_values = page(BoundaryIncident.objects.values(*SUMMARY_FIELDS))
+        from_models = page(BoundaryIncident.objects.all())
+        for name in ("get_attribute", "to_representation"):
+            monkeypatch.setattr(list_serializers.ListSerializer, name, getattr(serializers.ListSerializer, name))
+        drfs = page(BoundaryIncident.objects.all())
+
+    assert from_values == from_models == drfs
+    assert any(row["occurred_at"].endswith(("-05:00", "-04:00")) for row in drfs) == (zone == "America/New_York")
+
+
+def test_values_rows_of_a_list_that_shows_more_than_columns_are_refused(partner):
+    PersonFactory(partner=partner)
+
+    with pytest.raises(ImproperlyConfigured, match="PersonSerializer.shadowing_hours is not a column"):
+        PersonSerializer(Person.objects.values("id", "name"), many=True).data  # noqa: B018
