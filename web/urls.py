@@ -4,9 +4,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from web import accounts, credentials, home
+from web.console import audits as console_audits
 from web.console import licences as console_licences
 from web.franchise import policy
-from web.supervision import imports, incidents, matches, matching, me, people, sessions, toolkit
+from web.supervision import fidelity, imports, incidents, matches, matching, me, people, sessions, toolkit
 from web.training import accreditations, assessments, courses, register
 
 partner_urls = [
@@ -25,6 +26,7 @@ partner_urls = [
     *courses.urlpatterns,
     *register.urlpatterns,
     *assessments.urlpatterns,
+    *fidelity.urlpatterns,
 ]
 
 urlpatterns = [
@@ -42,5 +44,6 @@ urlpatterns = [
     path("invite/<str:token>/", accounts.accept_invitation, name="accept-invitation"),
     *credentials.public_urlpatterns,
     path("console/", include(console_licences.urlpatterns)),
+    path("console/", include(console_audits.urlpatterns)),
     path("<slug:partner_slug>/", include(partner_urls)),
 ]

@@ -11,7 +11,11 @@ from django.http import Http404
 from core.tenancy import access_for
 
 # (key, label, URL name) of the console's areas, in the order of its navigation.
-CONSOLE_AREAS = (("licences", "Licences", "console-licences"), ("fees", "Fees", "console-fees"))
+CONSOLE_AREAS = (
+    ("licences", "Licences", "console-licences"),
+    ("fees", "Fees", "console-fees"),
+    ("audits", "Audits", "console-audits"),
+)
 
 
 def licensor_page(view):
