@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from franchise.models import Role
-from supervision.models import Audit, AuditAnswer, AuditQuestion, CorrectiveAction
+from supervision.models import Audit, AuditAnswer, AuditQuestion, AuditTemplate, CorrectiveAction
 from tests.factories import user_with_role
 from tests.supervision.factories import (
     AuditAnswerFactory,
@@ -227,3 +227,64 @@ def test_accepting_submitted_evidence_closes_the_action(page_for, licensor, part
     action.refresh_from_db()
     assert action.status == "accepted"
     assert "Accept the action" not in _text(client.get(f"/console/corrective-actions/{action.pk}/"))
+
+
+# --- writing templates -----------------------------------------------------------------
+
+TEMPLATE_LINES = """# Supervision
+SUP-1 | 3 | Every active mentor is supervised within the interval. | supervision_interval_days
+# Peer groups
+GRP-1 | 1 | Every peer group keeps a trained majority.
+"""
+
+
+def test_the_licensor_writes_a_template_as_lines_of_sections_and_questions(page_for, licensor):
+    response = page_for(licensor).post(
+        "/console/audit-templates/new/", {"name": "Fidelity 2027", "sections": TEMPLATE_LINES}, follow=True
+    )
+
+    template = AuditTemplate.objects.get(name="Fidelity 2027")
+    questions = AuditQuestion.objects.filter(section__template=template)
+    assert [(q.section.title, q.code, q.weight, q.policy_field) for q in questions] == [
+        ("Supervision", "SUP-1", 3, "supervision_interval_days"),
+        ("Peer groups", "GRP-1", 1, ""),
+    ]
+    assert "Every peer group keeps a trained majority." in _text(response)
+
+
+@pytest.mark.parametrize(
+    ("lines", "words"),
+    [
+        ("SUP-1 | 3 | Supervised on time.", "Line 1: start with a section title"),
+        ("# Supervision\nSUP-1 | three | Supervised on time.", "Line 2 \\(SUP-1\\): the weight"),
+        ("# Supervision\nSUP-1 | 3 | Supervised. | no_such_field", "not a policy field"),
+        ("# Supervision\nSUP-1 | 3 | Supervised.\nSUP-1 | 1 | Again.", "used twice"),
+    ],
+)
+def test_a_template_that_does_not_parse_or_breaks_a_rule_is_refused_next_to_its_questions(
+    page_for, licensor, lines, words
+):
+    response = page_for(licensor).post("/console/audit-templates/new/", {"name": "Broken", "sections": lines})
+
+    assert response.status_code == 400 and _error_next_to(response, "sections", words)
+    assert not AuditTemplate.objects.filter(name="Broken").exists()
+
+
+def test_a_retired_template_is_no_longer_offered_for_a_new_audit(page_for, licensor, template):
+    client = page_for(licensor)
+
+    retired = client.post(f"/console/audit-templates/{template.pk}/", {"retired": "yes"}, follow=True)
+
+    template.refresh_from_db()
+    assert template.retired_at is not None
+    assert "Bring the template back into use" in _text(retired)
+    assert "Programme fidelity" not in _text(client.get("/console/audits/new/"))
+
+
+def test_an_accepted_action_can_be_reopened_with_a_note(page_for, licensor, partner):
+    action = CorrectiveActionFactory(partner=partner, status="accepted", evidence="Sessions booked.")
+
+    page_for(licensor).post(f"/console/corrective-actions/{action.pk}/", {"reopen-note": "The next log shows gaps."})
+
+    action.refresh_from_db()
+    assert (action.status, action.review_note) == ("open", "The next log shows gaps.")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
-from franchise.models import Partner, Role, User
+from franchise.models import Partner, Programme, Role, User
 from supervision.fidelity import services as fidelity
 from supervision.models import Audit, AuditAnswer, AuditQuestion, AuditSection, AuditTemplate, CorrectiveAction
 from web.console.base import licensor_page
@@ -108,6 +108,49 @@ class AnswersForm(forms.Form):
     def by_question(self):
         """[(question, its answer field, its evidence field)] for the template, in its order."""
         return [(q, self[_answer_field(q)], self[_evidence_field(q)]) for q in self.questions]
+
+
+class TemplateForm(forms.Form):
+    """A template's sections and questions written as lines: `# Section title`, then a line per question,
+    `CODE | weight | question` with an optional `| policy field`."""
+
+    name = forms.CharField(label="Name", max_length=200)
+    programme = forms.ModelChoiceField(
+        label="Programme", queryset=Programme.objects.order_by("name"), required=False, empty_label="Any programme"
+    )
+    sections = forms.CharField(
+        label="Sections and questions",
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text=(
+            "A line <code># Section title</code> starts each section; each question below it is a line "
+            "<code>CODE | weight | question</code>, with <code>| policy field</code> after it when the question "
+            "checks one. For example: <code>SUP-1 | 3 | Every active mentor is supervised within the interval. | "
+            "supervision_interval_days</code>"
+        ),
+    )
+
+    def clean_sections(self):
+        sections = []
+        for number, line in enumerate(self.cleaned_data["sections"].splitlines(), start=1):
+            line = line.strip()
+            if not line:
+                continue
+            if line.startswith("#"):
+                sections.append({"title": line.lstrip("#").strip(), "questions": []})
+                continue
+            if not sections:
+                raise ValidationError(f"Line {number}: start with a section title, a line beginning with #.")
+            parts = [part.strip() for part in line.split("|")]
+            if len(parts) not in (3, 4):
+                raise ValidationError(f"Line {number}: write CODE | weight | question, and optionally | policy field.")
+            code, weight, text, *policy_field = parts
+            if not weight.isdigit():
+                raise ValidationError(f"Line {number} ({code}): the weight is a whole number from 1 to 100.")
+            question = {"code": code, "weight": int(weight), "text": text}
+            if policy_field:
+                question["policy_field"] = policy_field[0]
+            sections[-1]["questions"].append(question)
+        return sections
 
 
 class CompleteForm(forms.Form):
@@ -290,8 +333,35 @@ def audit_templates(request):
     )
 
 
+@require_http_methods(["GET", "POST"])
+@licensor_page
+def audit_template_new(request):
+    form = TemplateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            template = fidelity.create_template(request.user, **form.cleaned_data)
+        except (DomainError, ValidationError) as error:
+            show_refusal(form, error)
+        else:
+            messages.success(request, f"The template {template.name} is ready to audit partners against.")
+            return redirect("console-audit-template", template.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "web/console/audit_template_new.html", {"console_nav": "audits", "form": form}, status=status
+    )
+
+
+@require_http_methods(["GET", "POST"])
 @licensor_page
 def audit_template_detail(request, audit_template_id):
+    if request.method == "POST":
+        template = get_object_or_404(AuditTemplate.objects.visible_to(request.user), pk=audit_template_id)
+        retire = request.POST.get("retired") == "yes"
+        fidelity.update_template(request.user, template, retired=retire)
+        messages.success(
+            request, f"{template.name} is {'retired: no new audit uses it' if retire else 'in use again'}."
+        )
+        return redirect("console-audit-template", template.pk)
     template = get_object_or_404(
         AuditTemplate.objects.visible_to(request.user)
         .select_related("programme")
@@ -406,6 +476,7 @@ urlpatterns = [
     path("audits/<uuid:audit_id>/answers/", audit_answers, name="console-audit-answers"),
     path("audits/<uuid:audit_id>/complete/", audit_complete, name="console-audit-complete"),
     path("audit-templates/", audit_templates, name="console-audit-templates"),
+    path("audit-templates/new/", audit_template_new, name="console-audit-template-new"),
     path("audit-templates/<uuid:audit_template_id>/", audit_template_detail, name="console-audit-template"),
     path("corrective-actions/", corrective_actions, name="console-corrective-actions"),
     path(
