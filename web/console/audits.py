@@ -20,8 +20,6 @@ from web.console.base import licensor_page
 from web.forms import DateInput, show_refusal
 
 PAGE_SIZE = 50
-AUDIT_STATUS_TONES = {"scheduled": "info", "in_progress": "warn", "completed": "ok"}
-ACTION_STATUS_TONES = {"open": "warn", "submitted": "info", "accepted": "ok"}
 ACTION_FILTERS = {
     "unresolved": "Not yet accepted",
     "open": "Open",
@@ -200,7 +198,6 @@ def audits(request):
             "page_obj": page_obj,
             "audits": list(page_obj),
             "query_without_page": query.urlencode(),
-            "tones": AUDIT_STATUS_TONES,
         },
     )
 
@@ -265,8 +262,6 @@ def _audit_page(request, audit, *, answers_form=None, complete_form=None, status
             "answers_form": answers_form,
             "complete_form": complete_form or CompleteForm(initial={"held_on": audit.held_on or timezone.localdate()}),
             "corrective_actions": corrective_actions,
-            "tones": AUDIT_STATUS_TONES,
-            "action_tones": ACTION_STATUS_TONES,
             "today": timezone.localdate(),
         },
         status=status,
@@ -409,7 +404,6 @@ def corrective_actions(request):
             "page_obj": page_obj,
             "actions": list(page_obj),
             "query_without_page": f"show={show}",
-            "tones": ACTION_STATUS_TONES,
             "today": timezone.localdate(),
         },
     )
@@ -462,8 +456,7 @@ def corrective_action_detail(request, corrective_action_id):
             "answer": answer,
             "accept": accept,
             "reopen": reopen,
-            "overdue": action.status == "open" and action.due_on < timezone.localdate(),
-            "tones": ACTION_STATUS_TONES,
+            "today": timezone.localdate(),
         },
         status=400 if request.method == "POST" else 200,
     )
