@@ -1,6 +1,7 @@
 """A fidelity audit from the licensor's console to the partner and back, in Chromium, by the labels and roles on
-the pages: the licensor schedules and runs an audit with one shortfall; the partner's coordinator, on her phone,
-names herself owner of the corrective action it raised and submits the evidence; the licensor accepts it.
+the pages: the licensor writes a template, schedules and runs an audit with one shortfall; the partner's
+coordinator, on her phone, names herself owner of the corrective action it raised and submits the evidence; the
+licensor accepts it.
 
 Every page visited is checked with axe-core, and at phone width for sideways scrolling.
 """
@@ -12,18 +13,12 @@ from playwright.sync_api import expect
 
 from supervision.models import CorrectiveAction
 from tests.browser.test_journeys import PASSWORD, look, open_area, sign_in
-from tests.supervision.factories import AuditQuestionFactory, AuditSectionFactory, AuditTemplateFactory
 
-
-def _programme_fidelity_template():
-    template = AuditTemplateFactory(name="Programme fidelity")
-    supervision = AuditSectionFactory(template=template, title="Supervision", position=1)
-    groups = AuditSectionFactory(template=template, title="Peer groups", position=2)
-    AuditQuestionFactory(
-        section=supervision, code="SUP-1", text="Every active mentor is supervised within the interval.", weight=3
-    )
-    AuditQuestionFactory(section=groups, code="GRP-1", text="Every peer group keeps a trained majority.", weight=1)
-    return template
+PROGRAMME_FIDELITY = """# Supervision
+SUP-1 | 3 | Every active mentor is supervised within the interval. | supervision_interval_days
+# Peer groups
+GRP-1 | 1 | Every peer group keeps a trained majority.
+"""
 
 
 def open_console_area(tab, label):
@@ -33,10 +28,9 @@ def open_console_area(tab, label):
 def test_an_audit_raises_a_corrective_action_the_coordinator_answers_and_the_licensor_accepts(
     page, phone, licensor, coordinator, partner
 ):
-    _programme_fidelity_template()
     today = timezone.localdate()
 
-    # The licensor schedules the audit and runs it.
+    # The licensor writes the template, schedules an audit against it and runs it.
     page.goto("/login/")
     page.get_by_label("Email").fill(licensor.email)
     page.get_by_label("Password").fill(PASSWORD)
@@ -45,6 +39,17 @@ def test_an_audit_raises_a_corrective_action_the_coordinator_answers_and_the_lic
     open_console_area(page, "Audits")
     expect(page.get_by_role("heading", level=1)).to_have_text("Fidelity audits")
     look(page)
+    page.get_by_role("navigation", name="Audit pages").get_by_role("link", name="Templates").click()
+    look(page)
+    page.get_by_role("link", name="New template").click()
+    page.get_by_label("Name").fill("Programme fidelity")
+    page.get_by_label("Sections and questions").fill(PROGRAMME_FIDELITY)
+    look(page)
+    page.get_by_role("button", name="Create the template").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Programme fidelity")
+    expect(page.get_by_role("cell", name="Every peer group keeps a trained majority.")).to_be_visible()
+    look(page, "journey-audit-0-template")
+    open_console_area(page, "Audits")
     page.get_by_role("link", name="Schedule an audit").click()
     look(page)
     page.get_by_label("Partner").select_option(label=partner.name)

@@ -3,6 +3,7 @@ corrective actions audits raised (the console walkers cover every page's access 
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -288,3 +289,16 @@ def test_an_accepted_action_can_be_reopened_with_a_note(page_for, licensor, part
 
     action.refresh_from_db()
     assert (action.status, action.review_note) == ("open", "The next log shows gaps.")
+
+
+def test_an_audit_held_in_the_future_is_refused_next_to_its_date(page_for, licensor, partner, template):
+    audit = AuditFactory(partner=partner, template=template)
+    for question in _questions(template).values():
+        AuditAnswerFactory(partner=partner, audit=audit, question=question, answer="met")
+    tomorrow = timezone.localdate() + timedelta(days=1)
+
+    response = page_for(licensor).post(f"/console/audits/{audit.pk}/complete/", {"held_on": tomorrow.isoformat()})
+
+    assert response.status_code == 400 and _error_next_to(response, "held_on", "future")
+    audit.refresh_from_db()
+    assert audit.status != "completed"
