@@ -16,6 +16,7 @@ AREAS = (
     ("trainers", "Trainers", "trainers", (COORDINATOR,)),
     ("accreditation", "Accreditation", "my-accreditation", (TRAINER,)),
     ("policy", "Policy", "policy", (COORDINATOR, SUPERVISOR, TRAINER, MENTOR)),
+    ("audits", "Audits", "partner-audits", (COORDINATOR,)),
 )
 
 

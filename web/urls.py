@@ -6,11 +6,12 @@ from django.urls import include, path
 from web import accounts, credentials, home
 from web.console import accreditations as console_accreditations
 from web.console import incidents as console_incidents
+from web.console import audits as console_audits
 from web.console import licences as console_licences
 from web.console import policy as console_policy
 from web.console import programmes as console_programmes
 from web.franchise import policy
-from web.supervision import imports, incidents, matches, matching, me, people, sessions, toolkit
+from web.supervision import fidelity, imports, incidents, matches, matching, me, people, sessions, toolkit
 from web.training import accreditations, assessments, courses, register
 
 partner_urls = [
@@ -29,6 +30,7 @@ partner_urls = [
     *courses.urlpatterns,
     *register.urlpatterns,
     *assessments.urlpatterns,
+    *fidelity.urlpatterns,
 ]
 
 urlpatterns = [
@@ -50,5 +52,6 @@ urlpatterns = [
     path("console/", include(console_programmes.urlpatterns)),
     path("console/", include(console_accreditations.urlpatterns)),
     path("console/", include(console_incidents.urlpatterns)),
+    path("console/", include(console_audits.urlpatterns)),
     path("<slug:partner_slug>/", include(partner_urls)),
 ]

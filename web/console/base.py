@@ -18,6 +18,7 @@ CONSOLE_AREAS = (
     ("programmes", "Programmes", "console-programmes"),
     ("accreditations", "Accreditations", "console-accreditations"),
     ("incidents", "Escalated incidents", "console-incidents"),
+    ("audits", "Audits", "console-audits"),
 )
 
 
