@@ -4,7 +4,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from web import accounts, credentials, home
+from web.console import figures as console_figures
 from web.console import licences as console_licences
+from web.console import partners as console_partners
 from web.franchise import policy
 from web.supervision import imports, incidents, matches, matching, me, people, sessions, toolkit
 from web.training import accreditations, assessments, courses, register
@@ -42,5 +44,7 @@ urlpatterns = [
     path("invite/<str:token>/", accounts.accept_invitation, name="accept-invitation"),
     *credentials.public_urlpatterns,
     path("console/", include(console_licences.urlpatterns)),
+    path("console/", include(console_partners.urlpatterns)),
+    path("console/", include(console_figures.urlpatterns)),
     path("<slug:partner_slug>/", include(partner_urls)),
 ]

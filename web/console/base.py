@@ -11,7 +11,12 @@ from django.http import Http404
 from core.tenancy import access_for
 
 # (key, label, URL name) of the console's areas, in the order of its navigation.
-CONSOLE_AREAS = (("licences", "Licences", "console-licences"), ("fees", "Fees", "console-fees"))
+CONSOLE_AREAS = (
+    ("partners", "Partners", "console-partners"),
+    ("licences", "Licences", "console-licences"),
+    ("fees", "Fees", "console-fees"),
+    ("figures", "Fidelity figures", "console-figures"),
+)
 
 
 def licensor_page(view):
