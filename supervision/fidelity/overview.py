@@ -25,7 +25,8 @@ from training.models import TrainerAccreditation
 TREND_MONTHS = 12
 INCIDENT_DAYS = 90  # as the scorecard's incident review timeliness
 TRAINER_EXPIRY_DAYS = 60
-SEVERITIES = [severity for severity, _ in BoundaryIncident.Severity.choices]
+# The gravest first: what the licensor reads first in a partner's row.
+SEVERITIES = [severity for severity, _ in reversed(BoundaryIncident.Severity.choices)]
 # The licence a partner's row shows when it holds several: the one in force first, then one that could be.
 LICENCE_RANK = {
     Licence.Status.ACTIVE: 0,
@@ -54,6 +55,11 @@ class PartnerFigures:
     @property
     def incidents_total(self):
         return sum(self.incidents.values())
+
+    @property
+    def incidents_by_severity(self):
+        """"2 high, 1 low": the severities that occurred, gravest first."""
+        return ", ".join(f"{count} {severity}" for severity, count in self.incidents.items() if count)
 
 
 def last_months(today, months=TREND_MONTHS):
