@@ -1,6 +1,7 @@
 """The console's fidelity figures: incidents by month, category and severity, and the partners' scores over time,
 each as a chart with the same figures in a table beside it. Across every partner, or one (`?partner=<id>`)."""
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import path
@@ -21,7 +22,7 @@ def _chosen_partner(request):
         return None
     try:
         return Partner.objects.visible_to(request.user).get(pk=wanted)
-    except (Partner.DoesNotExist, ValueError) as error:
+    except (Partner.DoesNotExist, ValidationError) as error:
         raise Http404("No such partner.") from error
 
 
