@@ -18,8 +18,7 @@ from franchise.models import BoundaryRule, Licence, LicenceFee, Partner
 from supervision.fidelity import scorecard
 from supervision.fidelity.models import CorrectiveAction, ScoreSnapshot
 from supervision.incidents.stats import incident_stats, stats_scope
-from supervision.models import BoundaryIncident, Person
-from supervision.sessions.compliance import State, compliance_visible_to, supervision_compliance
+from supervision.models import BoundaryIncident
 from training.models import TrainerAccreditation
 
 TREND_MONTHS = 12
@@ -58,7 +57,7 @@ class PartnerFigures:
 
     @property
     def incidents_by_severity(self):
-        """"2 high, 1 low": the severities that occurred, gravest first."""
+        """ "2 high, 1 low": the severities that occurred, gravest first."""
         return ", ".join(f"{count} {severity}" for severity, count in self.incidents.items() if count)
 
 
@@ -109,7 +108,12 @@ def partner_overview(user, *, partner_ids=None, today=None, now=None):
 
     for score in scorecard.partner_scores(user, partner_ids=ids, on=today):
         if score.partner_id in figures:
-            figures[score.partner_id].score = score
+            row = figures[score.partner_id]
+            row.score = score
+            # The scorecard has just counted them, on the compliance rows: the same figures, read once.
+            coverage = score.component("supervision_coverage")
+            row.active_mentors = coverage.denominator
+            row.supervision_overdue = coverage.denominator - coverage.numerator
 
     months = last_months(today)
     by_month = monthly_scores(user, ids, today=today)
@@ -120,17 +124,6 @@ def partner_overview(user, *, partner_ids=None, today=None, now=None):
         row = figures[licence.partner_id]
         if row.licence is None or LICENCE_RANK[licence.status] < LICENCE_RANK[row.licence.status]:
             row.licence = licence
-
-    people = compliance_visible_to(user, Person.objects.filter(partner__in=ids))
-    mentors = (
-        supervision_compliance(people, today=today, now=now)
-        .order_by()
-        .values("partner_id")
-        .annotate(active=Count("pk"), overdue=Count("pk", filter=Q(state=State.OVERDUE)))
-    )
-    for row in mentors:
-        figures[row["partner_id"]].active_mentors = row["active"]
-        figures[row["partner_id"]].supervision_overdue = row["overdue"]
 
     recent = stats_scope(user).filter(partner__in=ids, occurred_at__gte=now - timedelta(days=INCIDENT_DAYS))
     for row in incident_stats(recent, now=now):

@@ -44,7 +44,7 @@ def test_a_chart_is_a_named_image_with_its_figures_in_words_and_labelled_axes():
 
     assert root.get("role") == "img"
     title, desc = root.find(f"{SVG}title"), root.find(f"{SVG}desc")
-    assert root.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
+    assert root.get("aria-labelledby") == title.get("id") and root.get("aria-describedby") == desc.get("id")
     assert title.text == "Incidents by severity"
     assert desc.text == "Incidents by severity: Low: 3; High: 1"
     assert {"Severity", "Incidents"} <= set(texts_of(root))
@@ -139,3 +139,22 @@ def test_a_sparkline_is_an_image_named_by_its_trend():
     assert path.count("L") == 2
     ys = [float(step.split()[1]) for step in path.replace("M", "|").replace("L", "|").split("|") if step]
     assert ys[0] < ys[1] < ys[2]  # falling scores go down
+
+
+def test_the_axis_may_carry_shorter_ticks_while_each_bar_keeps_its_full_label():
+    root = parse(
+        charts.bar_chart(
+            title="T", bars=[("Dec 2025", 1), ("Jan 2026", 2)], ticks=["Dec", "Jan"], x_label="Month", y_label="Y"
+        )
+    )
+
+    assert {"Dec", "Jan"} <= set(texts_of(root)) and "Jan 2026" not in texts_of(root)
+    assert [bar.find(f"{SVG}title").text for bar in bars_of(root)] == ["Dec 2025: 1", "Jan 2026: 2"]
+
+
+def test_a_sparkline_of_a_small_wobble_is_not_drawn_as_a_cliff():
+    root = parse(charts.sparkline([("Jan", 80), ("Feb", 82)]))
+
+    path = root.find(f"{SVG}path").get("d")
+    first, second = (float(step.split()[1]) for step in path.replace("M", "|").replace("L", "|").split("|") if step)
+    assert 0 < first - second < (charts.SPARK_HEIGHT - 6) / 5

@@ -40,7 +40,7 @@ def table(fragment):
     body = re.search(r"<tbody>(.*?)</tbody>", fragment, re.S).group(1)
     return {
         _text(heading): [_text(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S)]
-        for heading, cells in re.findall(r'<tr><th scope="row">(.*?)</th>(.*?)</tr>', body, re.S)
+        for heading, cells in re.findall(r'<tr><th scope="row"[^>]*>(.*?)</th>(.*?)</tr>', body, re.S)
     }
 
 

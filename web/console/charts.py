@@ -15,7 +15,7 @@ WIDTH = 640
 LINE_HEIGHT = 300
 BAR_HEIGHT = 280
 ROW_HEIGHT = 28  # a horizontal bar's band
-MARGIN = {"top": 16, "right": 16, "bottom": 56, "left": 48}
+MARGIN = {"top": 16, "right": 24, "bottom": 56, "left": 48}
 LABEL_MARGIN = 150  # left margin of a horizontal bar chart: room for the category names
 # Dashes for the series of a line chart, in order: told apart without colour.
 DASHES = ("", "6 4", "2 3", "10 3 2 3")
@@ -46,7 +46,7 @@ def _svg(chart_id, title, description, width, height, body):
     # Every text in `body` and here went through escape(); the rest is numbers and our own markup.
     svg = (
         f'<svg class="chart" id="{chart_id}" role="img" viewBox="0 0 {width} {height}" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">'
+        f'aria-labelledby="{chart_id}-title" aria-describedby="{chart_id}-desc" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{chart_id}-title">{escape(title)}</title><desc id="{chart_id}-desc">{escape(description)}</desc>'
         f"{''.join(body)}</svg>"
     )
@@ -70,9 +70,10 @@ def _y_axis(top, bottom, left, right, y_max, ticks, label):
     return parts
 
 
-def bar_chart(*, title, bars, x_label, y_label, horizontal=False, chart_id=None):
+def bar_chart(*, title, bars, x_label, y_label, horizontal=False, ticks=None, chart_id=None):
     """Bars of whole counts: `bars` is [(label, value)], in the order shown. Horizontal bars suit long labels (the
-    categories); vertical ones a sequence (months)."""
+    categories); vertical ones a sequence (months), where `ticks` may give the axis shorter labels ("Jan") than
+    the bars' own ("Jan 2026", in their tooltips and description)."""
     chart_id = chart_id or f"chart-{slugify(title)}"
     values = [value for _, value in bars]
     total = sum(values)
@@ -86,6 +87,7 @@ def bar_chart(*, title, bars, x_label, y_label, horizontal=False, chart_id=None)
     top, bottom = MARGIN["top"], BAR_HEIGHT - MARGIN["bottom"]
     body = _y_axis(top, bottom, left, right, top_value, 5, y_label)
     band = (right - left) / max(len(bars), 1)
+    ticks = ticks or [label for label, _ in bars]
     for index, (label, value) in enumerate(bars):
         height = (bottom - top) * value / top_value
         x = left + band * index + band * 0.15
@@ -95,7 +97,7 @@ def bar_chart(*, title, bars, x_label, y_label, horizontal=False, chart_id=None)
         )
         body.append(
             f'<text class="chart__tick" x="{x + band * 0.35:.1f}" y="{bottom + 16}" '
-            f'text-anchor="middle">{escape(label)}</text>'
+            f'text-anchor="middle">{escape(ticks[index])}</text>'
         )
     body.append(f'<line class="chart__axis" x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}"/>')
     body.append(
@@ -161,9 +163,9 @@ def _marker(shape, x, y, tooltip):
     return f'<circle class="chart__point" cx="{x:.1f}" cy="{y:.1f}" r="4">{tip}</circle>'
 
 
-def line_chart(*, title, labels, series, x_label, y_label, y_max=100, chart_id=None):
+def line_chart(*, title, labels, series, x_label, y_label, y_max=100, ticks=None, chart_id=None):
     """Lines over a sequence of `labels` (months): `series` is [(name, [value or None per label])]; a missing value
-    breaks its line. Scores run from 0 to `y_max`."""
+    breaks its line. Scores run from 0 to `y_max`. `ticks`: shorter labels for the axis, as for bar_chart."""
     chart_id = chart_id or f"chart-{slugify(title)}"
     left, right = MARGIN["left"], WIDTH - MARGIN["right"]
     legend_rows = len(series) if len(series) > 1 else 0
@@ -183,7 +185,7 @@ def line_chart(*, title, labels, series, x_label, y_label, y_max=100, chart_id=N
     def y_of(value):
         return bottom - (bottom - top) * value / y_max
 
-    for index, label in enumerate(labels):
+    for index, label in enumerate(ticks or labels):
         body.append(
             f'<text class="chart__tick" x="{x_of(index):.1f}" y="{bottom + 16}" text-anchor="middle">'
             f"{escape(label)}</text>"
@@ -241,23 +243,38 @@ def trend_in_words(points, *, what="Score"):
     return f"{what}: {_number(first)} in {first_label}, {_number(last)} in {last_label} — {direction}"
 
 
-SPARK_WIDTH, SPARK_HEIGHT = 100, 24
+SPARK_WIDTH, SPARK_HEIGHT = 100, 28
+
+
+SPARK_MIN_SPAN = 20  # points of score: a sparkline never magnifies a wobble of 2 points into a cliff
 
 
 def sparkline(points, *, what="Score", y_max=100):
-    """A small line of `points` [(label, value)] (a partner's monthly scores) whose name is its trend in words."""
+    """A small line of `points` [(label, value)] (a partner's monthly scores) whose name is its trend in words.
+
+    Drawn over the range of its own values (at least SPARK_MIN_SPAN wide, within 0..`y_max`), as sparklines are:
+    its shape is the trend; the figures are in its words and beside it."""
     words = trend_in_words(points, what=what)
     known = [(index, value) for index, (_, value) in enumerate(points) if value is not None]
-    step = (SPARK_WIDTH - 4) / max(len(points) - 1, 1)
+    values = [value for _, value in known] or [0]
+    low, high = min(values), max(values)
+    if high - low < SPARK_MIN_SPAN:
+        middle = (high + low) / 2
+        low = max(0, min(middle - SPARK_MIN_SPAN / 2, y_max - SPARK_MIN_SPAN))
+        high = low + SPARK_MIN_SPAN
+    step = (SPARK_WIDTH - 6) / max(len(points) - 1, 1)
+
+    def at(index, value):
+        return 3 + step * index, SPARK_HEIGHT - 3 - (SPARK_HEIGHT - 6) * (value - low) / (high - low)
+
     path = " ".join(
-        f"{'M' if number == 0 else 'L'}{2 + step * index:.1f} {SPARK_HEIGHT - 2 - (SPARK_HEIGHT - 4) * value / y_max:.1f}"
-        for number, (index, value) in enumerate(known)
+        f"{'M' if number == 0 else 'L'}{x:.1f} {y:.1f}"
+        for number, (x, y) in enumerate(at(index, value) for index, value in known)
     )
     last = ""
     if known:
-        index, value = known[-1]
-        y = SPARK_HEIGHT - 2 - (SPARK_HEIGHT - 4) * value / y_max
-        last = f'<circle class="sparkline__last" cx="{2 + step * index:.1f}" cy="{y:.1f}" r="2"/>'
+        x, y = at(*known[-1])
+        last = f'<circle class="sparkline__last" cx="{x:.1f}" cy="{y:.1f}" r="2.5"/>'
     svg = (
         f'<svg class="sparkline" role="img" aria-label="{escape(words)}" viewBox="0 0 {SPARK_WIDTH} {SPARK_HEIGHT}" '
         f'width="{SPARK_WIDTH}" height="{SPARK_HEIGHT}" xmlns="http://www.w3.org/2000/svg">'

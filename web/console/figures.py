@@ -16,6 +16,13 @@ def _month(day):
     return day.strftime("%b %Y")
 
 
+def month_axis(months):
+    """The x-axis of a chart by month: its ticks ("Jan") and its label, which says the years they span."""
+    if not months:
+        return [], "Month"
+    return [month.strftime("%b") for month in months], f"Month, {_month(months[0])} to {_month(months[-1])}"
+
+
 def _chosen_partner(request):
     wanted = request.GET.get("partner", "")
     if not wanted:
@@ -34,6 +41,8 @@ def figures(request):
     scores = score_figures(request.user, partner_ids=partner_ids)
     whose = partner.name if partner else "All partners"
     months = [_month(month.month) for month in scores]
+    score_ticks, score_axis = month_axis([month.month for month in scores])
+    incident_ticks, incident_axis = month_axis([month for month, _ in incidents.months])
     score_series = [("Average", [month.average for month in scores])]
     if not partner:
         score_series += [
@@ -53,7 +62,8 @@ def figures(request):
             "by_month_chart": charts.bar_chart(
                 title=f"{whose}: incidents by month",
                 bars=[(_month(month), count) for month, count in incidents.months],
-                x_label="Month",
+                ticks=incident_ticks,
+                x_label=incident_axis,
                 y_label="Incidents",
             ),
             "by_category_chart": charts.bar_chart(
@@ -72,8 +82,9 @@ def figures(request):
             "scores_chart": charts.line_chart(
                 title=f"{whose}: scores by month",
                 labels=months,
+                ticks=score_ticks,
                 series=score_series,
-                x_label="Month",
+                x_label=score_axis,
                 y_label="Score",
             ),
         },

@@ -14,6 +14,7 @@ from supervision.fidelity.models import Audit, CorrectiveAction
 from supervision.fidelity.overview import INCIDENT_DAYS, TRAINER_EXPIRY_DAYS, partner_overview
 from web.console import charts
 from web.console.base import licensor_page
+from web.console.figures import month_axis
 
 AUDITS_SHOWN = 20
 ACTIONS_SHOWN = 50
@@ -109,6 +110,7 @@ def partner_detail(request, partner_id):
     partner = get_object_or_404(Partner.objects.visible_to(request.user), pk=partner_id)
     (figures,) = partner_overview(request.user, partner_ids=[partner.pk])
     trend = _trend_points(figures.trend)
+    ticks, axis = month_axis([month for month, _ in figures.trend])
     audits = list(Audit.objects.visible_to(request.user).filter(partner=partner)[:AUDITS_SHOWN])
     for audit in audits:
         audit.url = console_url("console-audit", audit.pk, f"/console/audits/{audit.pk}/")
@@ -132,8 +134,9 @@ def partner_detail(request, partner_id):
             "trend_chart": charts.line_chart(
                 title=f"{partner.name}: score by month",
                 labels=[label for label, _ in trend],
+                ticks=ticks,
                 series=[("Score", [score for _, score in trend])],
-                x_label="Month",
+                x_label=axis,
                 y_label="Score",
             ),
             "audits": audits,
