@@ -168,6 +168,8 @@ def test_the_sorted_column_says_so_and_its_link_reverses_it(page_for, licensor):
     sorted_headers = re.findall(r'<th scope="col"[^>]*aria-sort="(\w+)"[^>]*><a class="sort-link" href="([^"]+)"', page)
     assert sorted_headers == [("descending", "?sort=overdue")]
     assert 'href="?sort=-fees"' in page and 'href="?sort=partner"' in page
+    # A phone, where the headings are hidden, sorts from a menu.
+    assert '<option value="-overdue" selected>Supervision overdue, highest first</option>' in page
 
 
 def test_a_partner_without_a_score_goes_last_whichever_way_the_scores_sort(page_for, licensor):

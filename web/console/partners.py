@@ -69,6 +69,18 @@ def _headers(sort):
     return headers
 
 
+def _sort_choices():
+    """The sorts a phone offers in a menu, where the table's headings are not shown."""
+    choices = []
+    for key, label, _, _ in COLUMNS:
+        ascending, descending = ("lowest first", "highest first") if key != "partner" else ("A to Z", "Z to A")
+        if key == "licence":
+            ascending, descending = "ending soonest first", "ending last first"
+        in_order = [(key, ascending), (f"-{key}", descending)]
+        choices += [{"value": value, "label": f"{label}, {words}"} for value, words in in_order]
+    return choices
+
+
 def console_url(name, pk, fallback):
     """The console page `name` of `pk`; `fallback` (a path) while that page is not in the URL configuration yet."""
     try:
@@ -97,6 +109,7 @@ def partners(request):
             "console_nav": "partners",
             "rows": sorted_rows(rows, sort),
             "headers": _headers(sort),
+            "sort_choices": _sort_choices(),
             "sort": sort,
             "incident_days": INCIDENT_DAYS,
             "expiry_days": TRAINER_EXPIRY_DAYS,
