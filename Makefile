@@ -39,6 +39,7 @@ bench: $(STAMP)
 	mkdir -p var
 	$(BENCH) $(BIN)/python manage.py migrate --noinput -v0
 	$(BENCH) $(BIN)/python manage.py bench_compliance --mentors 100000 --partners 100
+	$(BENCH) $(BIN)/python manage.py bench_scorecard --mentors 100000 --partners 100
 	$(BENCH) $(BIN)/python manage.py bench_reminders --people 100000 --partners 100
 	$(BENCH) $(BIN)/python manage.py bench_lists --sessions 10000
 

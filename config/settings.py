@@ -346,6 +346,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supervision.tasks.anonymise_past_retention",
         "schedule": crontab(minute=45, hour=2),
     },
+    # After the night's lapses and expiries, so the day's snapshot scores what is in force.
+    "take-score-snapshots": {
+        "task": "supervision.tasks.take_score_snapshots",
+        "schedule": crontab(minute=30, hour=3),
+    },
 }
 # A dispatcher's claim on a reminder lasts this long; a crashed sender's reminders
 # are retried after it. Longer than the sweep tasks' hard time limit (270 s).

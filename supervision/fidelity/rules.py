@@ -1,51 +1,105 @@
-"""What a partner's latest fidelity audit is worth today.
+"""The audit score: what the answers earn of their questions' weights.
 
-An audit's points are its answered questions' weights: a `met` earns the whole weight, `partly` half, `not met`
-nothing, `not applicable` leaves the question out. The points move after the audit: a shortfall whose corrective
-action the licensor accepted earns the whole weight, one whose action is still open past its due date earns
-nothing.
+Each answer earns met = 1, partly = ½, not met = 0 of its question's weight; a question answered not applicable
+is left out of both sides. The score is 100 × earned / applicable weight, rounded half up to a whole number, and
+None when nothing was applicable.
+
+The partner scorecard uses the *current* value of a partner's latest completed audit: the same sum, except that
+a question whose corrective action the licensor has accepted counts as met, and one whose action is overdue
+(still open after its due date) counts as not met — so closing a shortfall raises the score and letting it lapse
+lowers it, without touching the audit's own score.
+
+Sums are kept in half-points (whole numbers) inside the database, so SQLite and PostgreSQL agree exactly.
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from supervision.fidelity.models import Audit, AuditAnswer, CorrectiveAction
 
-__all__ = ["latest_audit_points"]
+__all__ = ["audit_points", "audit_score", "latest_audit_points", "latest_completed_audits", "score_from_points"]
+
+Answer = AuditAnswer.Answer
+
+# Half-points earned per unit of weight: met earns all of it, partly half, not met nothing.
+HALF_POINTS = {Answer.MET: 2, Answer.PARTLY: 1, Answer.NOT_MET: 0}
+
+
+def score_from_points(earned, applicable):
+    """100 × earned / applicable, rounded half up; None when nothing was applicable."""
+    if not applicable:
+        return None
+    return int((Decimal(100) * Decimal(earned) / Decimal(applicable)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def audit_points(answers):
+    """(earned, applicable) as Decimals for `answers`, pairs of (answer, weight)."""
+    earned_halves = applicable = 0
+    for answer, weight in answers:
+        if answer == Answer.NOT_APPLICABLE:
+            continue
+        earned_halves += HALF_POINTS[answer] * weight
+        applicable += weight
+    return Decimal(earned_halves) / 2, Decimal(applicable)
+
+
+def audit_score(answers):
+    """The score of `answers` (pairs of (answer, weight)): a whole number 0–100, or None."""
+    return score_from_points(*audit_points(answers))
+
+
+def latest_completed_audits(partner_ids=None, on=None):
+    """Each partner's latest audit completed (held) on or before `on`: one row per partner, in one query."""
+    on = on or timezone.localdate()
+    completed = Audit.objects.completed().filter(held_on__lte=on)
+    latest = completed.filter(partner_id=OuterRef("partner_id")).order_by("-held_on", "-completed_at", "-pk")
+    audits = completed.filter(pk=Subquery(latest.values("pk")[:1]))
+    if partner_ids is not None:
+        audits = audits.filter(partner_id__in=list(partner_ids))
+    return audits
+
+
+def _current_half_points(on):
+    """Half-points per unit of weight an answer earns today, its corrective action's state taken in."""
+    action = CorrectiveAction.objects.filter(audit_id=OuterRef("audit_id"), question_id=OuterRef("question_id"))
+    return Case(
+        When(Exists(action.filter(status=CorrectiveAction.Status.ACCEPTED)), then=Value(HALF_POINTS[Answer.MET])),
+        When(Exists(action.overdue(on)), then=Value(HALF_POINTS[Answer.NOT_MET])),
+        *(When(answer=answer, then=Value(points)) for answer, points in HALF_POINTS.items()),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
 
 
 def latest_audit_points(partner_ids=None, on=None):
-    """{partner_id: (earned, applicable, audit_id)} for the latest completed audit (held on or before `on`) of
-    each partner (of `partner_ids`, every partner when None); a partner never audited is absent. Three queries,
-    whatever the number of partners."""
+    """{partner_id: (earned, applicable, audit_id)} for every partner's latest completed audit, by the current
+    rule (an accepted corrective action counts as met, an overdue one as not met); earned and applicable are
+    Decimals of weight. A partner never audited is absent. One query, whatever the number of partners.
+
+    `partner_ids` limits it to those partners (None: all); `on` is the day it is judged on (today by default).
+    """
     on = on or timezone.localdate()
-    audits = Audit.objects.completed().filter(held_on__lte=on)
-    if partner_ids is not None:
-        audits = audits.filter(partner_id__in=list(partner_ids))
-    latest = {}
-    for partner_id, audit_id, _held_on, _completed_at in audits.order_by(
-        "partner_id", "held_on", "completed_at", "created_at"
-    ).values_list("partner_id", "pk", "held_on", "completed_at"):
-        latest[partner_id] = audit_id
-    audit_ids = list(latest.values())
-    actions = {
-        (audit_id, question_id): (status, due_on)
-        for audit_id, question_id, status, due_on in CorrectiveAction.objects.filter(audit_id__in=audit_ids)
+    applicable = ~Q(answer=Answer.NOT_APPLICABLE)
+    rows = (
+        AuditAnswer.objects.filter(audit__in=latest_completed_audits(partner_ids, on).values("pk"))
+        .annotate(half_points=_current_half_points(on))
+        .values("audit_id", "audit__partner_id")
+        .annotate(
+            earned_halves=Coalesce(
+                Sum(F("half_points") * F("question__weight"), filter=applicable), 0, output_field=IntegerField()
+            ),
+            applicable_weight=Coalesce(Sum("question__weight", filter=applicable), 0, output_field=IntegerField()),
+        )
         .order_by()
-        .values_list("audit_id", "question_id", "status", "due_on")
+    )
+    return {
+        row["audit__partner_id"]: (
+            Decimal(row["earned_halves"]) / 2,
+            Decimal(row["applicable_weight"]),
+            row["audit_id"],
+        )
+        for row in rows
     }
-    points = {audit_id: [Decimal(0), Decimal(0)] for audit_id in audit_ids}
-    answers = AuditAnswer.objects.filter(audit_id__in=audit_ids).exclude(answer=AuditAnswer.Answer.NOT_APPLICABLE)
-    for audit_id, question_id, answer, weight in answers.order_by().values_list(
-        "audit_id", "question_id", "answer", "question__weight"
-    ):
-        credit = Decimal(str(AuditAnswer.CREDIT[answer]))
-        status, due_on = actions.get((audit_id, question_id), (None, None))
-        if status == CorrectiveAction.Status.ACCEPTED:
-            credit = Decimal(1)
-        elif status == CorrectiveAction.Status.OPEN and due_on < on:
-            credit = Decimal(0)
-        points[audit_id][0] += credit * weight
-        points[audit_id][1] += weight
-    return {partner_id: (*points[audit_id], audit_id) for partner_id, audit_id in latest.items()}

@@ -55,6 +55,7 @@ __all__ = [
     "PartnerScore",
     "partner_scores",
     "score_history",
+    "scored_partners",
     "set_weights",
     "take_snapshots",
     "weights",
@@ -156,16 +157,21 @@ def set_weights(user, changes):
 # --- scores ----------------------------------------------------------------------------
 
 
-def partner_scores(user, partner_ids=None, on=None):
-    """The scores of every partner `user` may read (licensor admins every partner, coordinators their own; anybody
-    else none), of `partner_ids` when given, by partner name, computed for the day `on` (today when None)."""
+def scored_partners(user):
+    """The partners whose scores `user` reads, by name: every partner for licensor admins, their own for
+    coordinators, none for anybody else (as the snapshots' visibility)."""
     access = access_for(user)
-    partners = Partner.objects.all()
-    if not access.is_licensor:
-        partners = partners.filter(pk__in=access.partner_ids([COORDINATOR]))
+    partners = Partner.objects.order_by("name", "pk")
+    return partners if access.is_licensor else partners.filter(pk__in=access.partner_ids([COORDINATOR]))
+
+
+def partner_scores(user, partner_ids=None, on=None):
+    """The scores of every partner `user` may read (scored_partners), of `partner_ids` when given, by partner
+    name, computed for the day `on` (today when None)."""
+    partners = scored_partners(user)
     if partner_ids is not None:
         partners = partners.filter(pk__in=list(partner_ids))
-    return _scores(partners, on=on, narrowed=not access.is_licensor or partner_ids is not None)
+    return _scores(partners, on=on, narrowed=not access_for(user).is_licensor or partner_ids is not None)
 
 
 def score_history(user, partner, since=None):

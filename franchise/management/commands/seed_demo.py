@@ -17,6 +17,7 @@ DEMO_STEPS = [
     "supervision.incidents.demo",
     "supervision.mentoring.demo",
     "reminders.demo",
+    "supervision.fidelity.scorecard_demo",
 ]
 
 

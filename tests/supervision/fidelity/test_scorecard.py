@@ -304,3 +304,12 @@ def test_score_history_of_another_partner_is_not_found(world, other_coordinator,
         score_history(other_coordinator, world)
     with pytest.raises(NotPermitted):
         score_history(mentor_user, world)
+
+
+def test_the_demo_shows_a_years_trend_ending_with_todays_real_score(demo):
+    licensor = demo["licensor"]
+    for score in partner_scores(licensor):
+        trend = score_history(licensor, score.partner_id)
+        assert len(trend) == 13
+        assert trend[-1] == (_today(), score.score)
+        assert trend[0][0] <= _today() - timedelta(days=360)
