@@ -303,3 +303,21 @@ def test_the_overview_and_a_partner_page_cost_the_same_queries_for_2_partners_as
 
     assert _queries(client, "/console/partners/") == overview_for_2
     assert _queries(client, f"/console/partners/{first.pk}/") == page_for_2
+
+
+def test_the_overview_and_the_api_agree_on_every_demo_partners_score(demo, page_for, client_for):
+    licensor = demo["licensor"]
+    listed = client_for(licensor).get("/api/v1/partner-scores/", {"page_size": 100}).json()
+    by_api = {row["partner"]: row["score"] for row in listed["results"]}
+    assert len(by_api) == len(demo["partners"]) >= 2
+
+    response = page_for(licensor).get("/console/partners/")
+
+    page = response.content.decode()
+    shown = {}
+    for partner in demo["partners"]:
+        found = re.search(
+            rf'aria-label="{re.escape(html.escape(partner.name))}: (?:score (\d+) out of 100|no score yet)"', page
+        )
+        shown[str(partner.pk)] = int(found.group(1)) if found.group(1) else None
+    assert shown == by_api
