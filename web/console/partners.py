@@ -82,9 +82,10 @@ def _sort_choices():
 
 
 def console_url(name, pk, fallback):
-    """The console page `name` of `pk`; `fallback` (a path) while that page is not in the URL configuration yet."""
+    """The console page `name` of `pk` (a list when `pk` is None); `fallback` while that page is not in the URL
+    configuration yet."""
     try:
-        return reverse(name, args=[pk])
+        return reverse(name, args=[pk] if pk is not None else [])
     except NoReverseMatch:
         return fallback
 
@@ -99,9 +100,11 @@ def partners(request):
     if sort.removeprefix("-") not in SORT_KEYS:
         sort = DEFAULT_SORT
     rows = partner_overview(request.user)
+    accreditations = console_url("console-accreditations", None, None)
     for row in rows:
         row.sparkline = charts.sparkline(_trend_points(row.trend))
         row.url = reverse("console-partner", args=[row.partner.pk])
+        row.trainers_url = f"{accreditations}?partner={row.partner.pk}" if accreditations else f"{row.url}#figures"
     return render(
         request,
         "web/console/partners.html",
