@@ -4,7 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from api import auth, core, franchise, reminders, training
-from api.supervision import assignments, fidelity_scores, incidents, mentoring, people, sessions
+from api.supervision import assignments, fidelity, fidelity_scores, incidents, mentoring, people, sessions
 
 router = DefaultRouter()
 router.register("partners", core.PartnerViewSet, basename="partner")
@@ -44,6 +44,9 @@ router.register("reminders", reminders.ReminderViewSet, basename="reminder")
 router.register("incidents", incidents.IncidentViewSet, basename="incident")
 router.register("incident-actions", incidents.IncidentActionViewSet, basename="incident-action")
 router.register("incident-stats", incidents.IncidentStatsViewSet, basename="incident-stats")
+router.register("audit-templates", fidelity.AuditTemplateViewSet, basename="audit-template")
+router.register("audits", fidelity.AuditViewSet, basename="audit")
+router.register("corrective-actions", fidelity.CorrectiveActionViewSet, basename="corrective-action")
 router.register("partner-scores", fidelity_scores.PartnerScoreViewSet, basename="partner-score")
 router.register("auth/tokens", auth.ApiTokenViewSet, basename="auth-token-list")
 router.register("auth/two-factor/devices", auth.TwoFactorDeviceViewSet, basename="two-factor-device")

@@ -272,6 +272,9 @@ SPECTACULAR_SETTINGS = {
         # The same three values as a supervision session's attendance: one name for both.
         "AttendanceEnum": "training.models.CourseAttendance.Status",
         "RoleEnum": "franchise.models.Role",
+        "AuditStatusEnum": "supervision.fidelity.models.Audit.Status",
+        "AuditModeEnum": "supervision.fidelity.models.Audit.Mode",
+        "CorrectiveActionStatusEnum": "supervision.fidelity.models.CorrectiveAction.Status",
     },
 }
 

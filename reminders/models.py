@@ -37,6 +37,7 @@ class Kind(models.TextChoices):
     MATCH_APPROVED = "match_approved", "Match approved"
     LICENCE_FEE_DUE = "licence_fee_due", "Licence fee due"
     LICENCE_FEE_OVERDUE = "licence_fee_overdue", "Licence fee overdue"
+    CORRECTIVE_ACTION_OVERDUE = "corrective_action_overdue", "Corrective action overdue"
 
 
 # Safeguarding work cannot wait for someone to read their settings again: a

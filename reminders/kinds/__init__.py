@@ -8,6 +8,7 @@ from reminders.kinds import (  # noqa: F401
     accreditations,
     certificates,
     compliance,
+    corrective_actions,
     fees,
     incidents,
     licences,

@@ -38,12 +38,12 @@ from django.utils import timezone
 
 from core.errors import Invalid, NotFound, NotPermitted
 from core.tenancy import COORDINATOR, access_for
-from franchise.models import Licence, Partner, PolicyAcknowledgement
+from franchise.models import Licence, Partner, PolicyAcknowledgement, PolicyVersion
 from franchise.querysets import policy_value
 from supervision.fidelity import rules
 from supervision.fidelity.models import ScorecardWeight, ScoreSnapshot
 from supervision.models import BoundaryIncident, MentorStatus, Person
-from supervision.sessions.compliance import State, supervision_compliance
+from supervision.sessions.compliance import supervision_compliance
 from training.models import Course, CPDRecord, TrainerAccreditation
 
 __all__ = [
@@ -285,18 +285,19 @@ def _of(rows, ids, path="partner_id"):
 
 def _mentor_counts(ids, on, now):
     """{partner_id: (active mentors, not overdue, acknowledged the version in force)}: the compliance rows
-    grouped by partner, in one query. The version in force is the one the compliance rows carry."""
+    grouped by partner, and the acknowledgements of each partner's version in force by its active mentors, one
+    query each. Overdue is the compliance rows' own rule: the next due date has passed."""
+    rows = supervision_compliance(_of(Person.objects.all(), ids), today=on, now=now).order_by().values("partner_id")
+    rows = rows.annotate(active=Count("pk"), not_overdue=Count("pk", filter=Q(next_due_on__gte=on)))
+    in_force = Partner.objects.annotate(version=PolicyVersion.objects.in_force_subquery(OuterRef("pk"), at=now))
     acknowledged = PolicyAcknowledgement.objects.filter(
-        person=OuterRef("pk"), policy_version=OuterRef("policy_version")
+        policy_version__in=in_force.values("version"), person__mentor_status=MentorStatus.ACTIVE
     )
-    rows = supervision_compliance(_of(Person.objects.all(), ids), today=on, now=now)
-    rows = rows.annotate(acknowledged=Exists(acknowledged)).order_by().values("partner_id")
-    rows = rows.annotate(
-        active=Count("pk"),
-        not_overdue=Count("pk", filter=~Q(state=State.OVERDUE)),
-        acknowledged_count=Count("pk", filter=Q(acknowledged=True)),
-    )
-    return {row["partner_id"]: (row["active"], row["not_overdue"], row["acknowledged_count"]) for row in rows}
+    acknowledged = _of(acknowledged, ids).order_by().values("partner_id").annotate(n=Count("pk"))
+    acknowledged = {row["partner_id"]: row["n"] for row in acknowledged}
+    return {
+        row["partner_id"]: (row["active"], row["not_overdue"], acknowledged.get(row["partner_id"], 0)) for row in rows
+    }
 
 
 def _incident_counts(ids, now):
@@ -313,19 +314,28 @@ def _incident_counts(ids, now):
     return {row["partner_id"]: (row["due"], row["on_time"]) for row in rows}
 
 
+def _count(rows):
+    """An expression: how many `rows` (a queryset correlated with OuterRef) there are, 0 for none."""
+    counted = rows.order_by().annotate(one=Value(1)).values("one").annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(counted), Value(0))
+
+
 def _trainer_counts(ids, on, now):
     """{partner_id: (accredited trainers, current ones)}, standing computed in the database as
     training.rules.standing computes it for one accreditation."""
     stage, status = TrainerAccreditation.Stage, TrainerAccreditation.Status
+    # Led and co-taught counted apart, each through its own index (a course's lead, a co-trainer's rows): one
+    # condition "led or co-taught" would read every course of the programme for every trainer.
     period = {"ends_on__gte": OuterRef("period_starts_on"), "ends_on__lte": OuterRef("expires_on")}
-    deliveries = (
-        Course.objects.filter(programme=OuterRef("programme"), status=Course.Status.COMPLETED, **period)
-        .filter(Q(lead_trainer=OuterRef("person")) | Q(co_trainers=OuterRef("person")))
-        .order_by()
-        .values("programme")
-        .annotate(n=Count("pk", distinct=True))
-        .values("n")
+    led = Course.objects.filter(
+        lead_trainer=OuterRef("person"), programme=OuterRef("programme"), status=Course.Status.COMPLETED, **period
     )
+    co_taught = Course.co_trainers.through.objects.filter(
+        person=OuterRef("person"),
+        course__programme=OuterRef("programme"),
+        course__status=Course.Status.COMPLETED,
+        **{f"course__{name}": value for name, value in period.items()},
+    ).exclude(course__lead_trainer=OuterRef("person"))
     hours = (
         CPDRecord.objects.filter(
             person=OuterRef("person"), date__gte=OuterRef("period_starts_on"), date__lte=OuterRef("expires_on")
@@ -343,7 +353,7 @@ def _trainer_counts(ids, on, now):
         )
         .exclude(person__mentor_status=MentorStatus.EXITED)
         .annotate(
-            deliveries=Coalesce(Subquery(deliveries), Value(0)),
+            deliveries=_count(led) + _count(co_taught),
             cpd_hours=Coalesce(Subquery(hours), Value(Decimal(0))),
             deliveries_required=policy_value("deliveries_required_per_period", at=now),
             cpd_hours_required=policy_value("cpd_hours_required_per_period", at=now),

@@ -209,7 +209,8 @@ def update_audit(user, audit, *, scheduled_on=UNSET, auditor=UNSET, mode=UNSET):
     """Reschedule an audit not yet completed, or change its auditor or mode."""
     _require_licensor(user, "Only the licensing organisation changes audits.")
     audit = _locked_audit(audit)
-    _refuse_if_completed(audit, AuditStatus.COMPLETED)
+    if audit.status == AuditStatus.COMPLETED:
+        raise Invalid("A completed audit keeps the date, auditor and mode it was held with.", code="audit_completed")
     changes = {
         name: value
         for name, value in (("scheduled_on", scheduled_on), ("auditor", auditor), ("mode", mode))

@@ -37,6 +37,7 @@ def test_every_kind_of_the_ledger_is_planned_and_has_its_content():
         Kind.ACCREDITATION_EXPIRING,
         Kind.LICENCE_FEE_DUE,
         Kind.LICENCE_FEE_OVERDUE,
+        Kind.CORRECTIVE_ACTION_OVERDUE,
     }
 
 

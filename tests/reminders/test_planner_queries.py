@@ -20,6 +20,7 @@ from reminders.models import Kind
 from tests.franchise.factories import LicenceFactory, LicenceFeeFactory, PolicyVersionFactory
 from tests.supervision.factories import (
     BoundaryIncidentFactory,
+    CorrectiveActionFactory,
     IncidentActionFactory,
     MatchFactory,
     PersonFactory,
@@ -76,6 +77,7 @@ SCENARIOS = {
     Kind.SESSION_CANCELLED: lambda partner: SupervisionSessionFactory(partner=partner, cancelled=True),
     Kind.LICENCE_FEE_DUE: lambda partner: LicenceFeeFactory(partner=partner),
     Kind.LICENCE_FEE_OVERDUE: lambda partner: LicenceFeeFactory(partner=partner, overdue=True),
+    Kind.CORRECTIVE_ACTION_OVERDUE: lambda partner: CorrectiveActionFactory(partner=partner, overdue=True),
 }
 
 # The digest's subject is the partner, not the mentor: four more overdue mentors only add a digest

@@ -16,6 +16,7 @@ DEMO_STEPS = [
     "supervision.sessions.demo",
     "supervision.incidents.demo",
     "supervision.mentoring.demo",
+    "supervision.fidelity.demo",
     "reminders.demo",
     "supervision.fidelity.scorecard_demo",
 ]

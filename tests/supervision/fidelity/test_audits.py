@@ -118,3 +118,14 @@ def test_an_audit_is_not_completed_in_the_future(licensor, audit, answer_all):
     with pytest.raises(Invalid) as refused:
         fidelity.complete_audit(licensor, audit, held_on=timezone.localdate() + timedelta(days=1))
     assert refused.value.field == "held_on"
+
+
+def test_an_audit_is_rescheduled_until_it_is_completed(licensor, audit, answer_all):
+    later = timezone.localdate() + timedelta(days=7)
+    audit = fidelity.update_audit(licensor, audit, scheduled_on=later, mode="remote")
+    assert (audit.scheduled_on, audit.mode) == (later, "remote")
+    answer_all(audit)
+    fidelity.complete_audit(licensor, audit)
+    with pytest.raises(Invalid) as refused:
+        fidelity.update_audit(licensor, audit, mode="visit")
+    assert refused.value.code == "audit_completed"

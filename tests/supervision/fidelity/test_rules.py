@@ -93,3 +93,15 @@ def test_one_query_whatever_the_number_of_partners(django_assert_num_queries):
         _audit_with(PartnerFactory(), [("met", 1), ("partly", 1)])
     with django_assert_num_queries(1):
         assert len(latest_audit_points()) == 4
+
+
+def test_judged_on_a_past_day_only_what_had_happened_by_then_counts(partner):
+    today = timezone.localdate()
+    earlier, (answer,) = _audit_with(partner, [("partly", 2)], held_on=today - timedelta(days=90))
+    CorrectiveActionFactory(partner=partner, audit=earlier, question=answer.question, due_on=today - timedelta(days=10))
+    _audit_with(partner, [("met", 1)], held_on=today - timedelta(days=2))
+
+    # A month ago the action was not yet due; three days ago it was overdue; today a later audit is the latest.
+    assert latest_audit_points(on=today - timedelta(days=30))[partner.pk] == (Decimal(1), Decimal(2), earlier.pk)
+    assert latest_audit_points(on=today - timedelta(days=3))[partner.pk] == (Decimal(0), Decimal(2), earlier.pk)
+    assert latest_audit_points()[partner.pk][:2] == (Decimal(1), Decimal(1))

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.errors import Invalid, NotFound, NotPermitted
+from franchise import policy_fields
 from franchise.models import Role
 from supervision.fidelity.models import AuditAnswer, CorrectiveAction, ScorecardWeight, ScoreSnapshot
 from supervision.fidelity.scorecard import (
@@ -64,6 +65,10 @@ def current_trainer(partner):
     CourseFactory(partner=partner, programme=accreditation.programme, lead_trainer=accreditation.person, completed=True)
     CPDRecordFactory(partner=partner, person=accreditation.person, hours=Decimal("6"), date=_today())
     return accreditation
+
+
+def set_policy(partner, **values):
+    PolicyVersionFactory(partner=partner, values={**policy_fields.defaults(), **values})
 
 
 def score_of(partner, user=None):
@@ -161,6 +166,33 @@ def test_trainer_currency_counts_standing_and_lapse(world, licensor_user):
     TrainerAccreditationFactory(partner=world, co_trainer=True)
     currency = score_of(world, licensor_user).component("trainer_currency")
     assert (currency.numerator, currency.denominator, currency.value) == (1, 3, 33.3)
+
+
+def test_a_course_co_taught_is_a_delivery_once(world, licensor_user):
+    co_trainer = TrainerAccreditationFactory(partner=world)
+    CPDRecordFactory(partner=world, person=co_trainer.person, hours=Decimal("6"), date=_today())
+    lead = PersonFactory(partner=world)
+    CourseFactory(
+        partner=world,
+        programme=co_trainer.programme,
+        lead_trainer=lead,
+        co_trainers=[co_trainer.person],
+        completed=True,
+    )
+    # Led and co-taught at once is still one delivery.
+    CourseFactory(
+        partner=world,
+        programme=co_trainer.programme,
+        lead_trainer=co_trainer.person,
+        co_trainers=[co_trainer.person],
+        completed=True,
+    )
+    set_policy(world, deliveries_required_per_period=2)
+    currency = score_of(world, licensor_user).component("trainer_currency")
+    assert (currency.numerator, currency.denominator) == (1, 2)
+    set_policy(world, deliveries_required_per_period=3)
+    currency = score_of(world, licensor_user).component("trainer_currency")
+    assert (currency.numerator, currency.denominator) == (0, 2)
 
 
 def test_a_licence_ending_within_thirty_days_scores_nothing_unless_renewed(partner, licensor_user):
@@ -313,3 +345,12 @@ def test_the_demo_shows_a_years_trend_ending_with_todays_real_score(demo):
         assert len(trend) == 13
         assert trend[-1] == (_today(), score.score)
         assert trend[0][0] <= _today() - timedelta(days=360)
+
+
+def test_the_daily_task_stores_the_days_snapshots_once(world, settings):
+    from supervision.tasks import take_score_snapshots
+
+    assert settings.CELERY_BEAT_SCHEDULE["take-score-snapshots"]["task"] == take_score_snapshots.name
+    assert take_score_snapshots() == 1
+    assert take_score_snapshots() == 0
+    assert ScoreSnapshot.objects.get(partner=world).score == 100
