@@ -33,7 +33,7 @@ class PartnerScoreSerializer(serializers.Serializer):
         "null when none is present.",
     )
     components = ComponentSerializer(many=True)
-    computed_at = serializers.DateTimeField()
+    computed_at = serializers.DateTimeField(read_only=True)
 
 
 class PartnerScoreFilter(serializers.Serializer):

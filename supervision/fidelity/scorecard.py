@@ -144,8 +144,6 @@ def set_weights(user, changes):
                 f"The weight of {code} is a whole number from 0 to {MAX_WEIGHT}.", code="invalid_weight", field=code
             )
     with transaction.atomic():
-        # Locked so that two licensors' changes cannot together leave every weight at 0.
-        list(ScorecardWeight.objects.select_for_update().all())
         merged = {**weights(), **changes}
         if not any(merged.values()):
             raise Invalid("At least one component keeps a weight above 0.", code="all_weights_zero")
@@ -191,7 +189,8 @@ def score_history(user, partner, since=None):
 def take_snapshots(on=None):
     """Store every partner's score of the day `on` (today when None). Idempotent: a partner that already has its
     snapshot of that day keeps it, and two runs at once write each snapshot once (the unique constraint, with
-    conflicts ignored). Returns how many snapshots this call wrote."""
+    conflicts ignored). Returns how many snapshots this call computed and stored (fewer were new if another run
+    stored some of them first)."""
     on = on or timezone.localdate()
     taken = set(ScoreSnapshot.objects.filter(taken_on=on).values_list("partner_id", flat=True))
     missing = Partner.objects.exclude(pk__in=taken)
