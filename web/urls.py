@@ -5,9 +5,11 @@ from django.urls import include, path
 
 from web import accounts, credentials, home
 from web.console import accreditations as console_accreditations
-from web.console import incidents as console_incidents
 from web.console import audits as console_audits
+from web.console import figures as console_figures
+from web.console import incidents as console_incidents
 from web.console import licences as console_licences
+from web.console import partners as console_partners
 from web.console import policy as console_policy
 from web.console import programmes as console_programmes
 from web.franchise import policy
@@ -53,5 +55,7 @@ urlpatterns = [
     path("console/", include(console_accreditations.urlpatterns)),
     path("console/", include(console_incidents.urlpatterns)),
     path("console/", include(console_audits.urlpatterns)),
+    path("console/", include(console_partners.urlpatterns)),
+    path("console/", include(console_figures.urlpatterns)),
     path("<slug:partner_slug>/", include(partner_urls)),
 ]

@@ -12,13 +12,15 @@ from core.tenancy import access_for
 
 # (key, label, URL name) of the console's areas, in the order of its navigation.
 CONSOLE_AREAS = (
+    ("partners", "Partners", "console-partners"),
     ("licences", "Licences", "console-licences"),
     ("fees", "Fees", "console-fees"),
+    ("audits", "Audits", "console-audits"),
     ("policy", "Baseline policy", "console-policy"),
     ("programmes", "Programmes", "console-programmes"),
     ("accreditations", "Accreditations", "console-accreditations"),
     ("incidents", "Escalated incidents", "console-incidents"),
-    ("audits", "Audits", "console-audits"),
+    ("figures", "Fidelity figures", "console-figures"),
 )
 
 
