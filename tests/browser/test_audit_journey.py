@@ -1,7 +1,7 @@
 """A fidelity audit from the licensor's console to the partner and back, in Chromium, by the labels and roles on
 the pages: the licensor writes a template, schedules and runs an audit with one shortfall; the partner's
 coordinator, on her phone, names herself owner of the corrective action it raised and submits the evidence; the
-licensor accepts it.
+licensor accepts it, and the partner's score recovers: the accepted action counts as met.
 
 Every page visited is checked with axe-core, and at phone width for sideways scrolling.
 """
@@ -23,6 +23,17 @@ GRP-1 | 1 | Every peer group keeps a trained majority.
 
 def open_console_area(tab, label):
     tab.get_by_role("navigation", name="Console").get_by_role("link", name=label).click()
+
+
+def partner_scorecard(tab, partner):
+    """The partner's score and its audit component as the licensor reads them on the partner's console page."""
+    open_console_area(tab, "Partners")
+    tab.get_by_role("link", name=partner.name, exact=True).click()
+    expect(tab.get_by_role("heading", level=1)).to_have_text(partner.name)
+    score = int(re.search(r"Score (\d+)", tab.locator(".score-big").inner_text()).group(1))
+    audit_row = tab.get_by_role("region", name="Scorecard").get_by_role("row", name=re.compile("^Latest fidelity audit"))
+    audit_value = audit_row.get_by_role("cell").last.inner_text()
+    return score, audit_value
 
 
 def test_an_audit_raises_a_corrective_action_the_coordinator_answers_and_the_licensor_accepts(
@@ -77,6 +88,9 @@ def test_an_audit_raises_a_corrective_action_the_coordinator_answers_and_the_lic
     raised = page.get_by_role("region", name="Corrective actions raised")
     expect(raised.get_by_role("link", name=re.compile("^GRP-1"))).to_be_visible()
     look(page, "journey-audit-2-completed")
+    score_with_shortfall, audit_component = partner_scorecard(page, partner)
+    assert audit_component == "75%"
+    look(page)
 
     # The coordinator, on her phone, takes the corrective action on and submits what she did.
     sign_in(phone, coordinator.email, phone=True)
@@ -112,3 +126,9 @@ def test_an_audit_raises_a_corrective_action_the_coordinator_answers_and_the_lic
     expect(page.get_by_text(f"The corrective action of {partner.name} is accepted.")).to_be_visible()
     look(page)
     assert CorrectiveAction.objects.get().status == "accepted"
+
+    # The partner page shows the score recovered: the accepted action now counts as met.
+    score_after_acceptance, audit_component = partner_scorecard(page, partner)
+    assert audit_component == "100%"
+    assert score_after_acceptance > score_with_shortfall
+    look(page, "journey-audit-6-score-recovered")
