@@ -98,6 +98,9 @@ def dispatch(*, now=None, batch_size=BATCH_SIZE, connection=None, max_messages=N
     deadline = time.monotonic() + min(lease().total_seconds() / 2, PASS_SECONDS)
     mail = _LazyConnection(connection)
     marks = _SentMarks(token, result)
+    # Every batch is finished (each row sent, retried, failed or cancelled) before the next is claimed, so what a
+    # pass can leave claimed is its last batch: released by key, never by scanning the ledger for the token.
+    held = []
     try:
         with db.execute_wrapper(marks.settle_before):
             try:
@@ -105,7 +108,7 @@ def dispatch(*, now=None, batch_size=BATCH_SIZE, connection=None, max_messages=N
                     marks.settle()  # the last message of the batch before is counted
                     if max_messages is not None and result.handled >= max_messages:
                         break
-                    batch = claim(token, batch_size, clock())
+                    batch = claim(token, batch_size, clock(), claimed=held)
                     if not batch:
                         break
                     _send_batch(batch, token, clock, mail, marks, result, deadline)
@@ -116,16 +119,17 @@ def dispatch(*, now=None, batch_size=BATCH_SIZE, connection=None, max_messages=N
     except MailServerUnavailable as exc:
         logger.warning("Reminders not sent, the mail server is unavailable (next pass retries): %s", exc)
     finally:
-        release(token)
+        release(token, among=held)
         mail.close()
     if result.sent or result.failed or result.retried:
         logger.info("Reminders dispatched: %s", result.as_dict())
     return result
 
 
-def claim(token, limit, now):
+def claim(token, limit, now, *, claimed=None):
     """Claim up to `limit` due rows for the pass `token`, and up to `limit` more due rows about the same
-    subjects; returns them (recipients and preferences loaded)."""
+    subjects; returns them (recipients and preferences loaded). `claimed`, a list, is set to their keys as soon
+    as they are stamped, so that the pass can give them back even if reading them fails."""
     with transaction.atomic():
         claimable = Reminder.objects.claimable(now).order_by("attempt_after", "pk").select_for_update(skip_locked=True)
         first = list(claimable.values_list("pk", "subject_type_id", "subject_id")[:limit])
@@ -143,6 +147,8 @@ def claim(token, limit, now):
             .values_list("pk", flat=True)[:limit]
         )
         Reminder.objects.claimable(now).filter(pk__in=ids).update(claimed_by=token, claimed_until=now + lease())
+    if claimed is not None:
+        claimed[:] = ids
     # Read back by key: `claimed_by` has no index, and filtering on it alone scans the ledger.
     return list(
         Reminder.objects.filter(pk__in=ids, claimed_by=token, status=Reminder.Status.PENDING)
@@ -152,11 +158,15 @@ def claim(token, limit, now):
     )
 
 
-def release(token):
-    """Give back the rows this pass claimed but did not finish, for the next pass."""
-    return Reminder.objects.filter(claimed_by=token, status=Reminder.Status.PENDING).update(
-        claimed_by=None, claimed_until=None
-    )
+def release(token, among=None):
+    """Give back the rows this pass claimed but did not finish, for the next pass; `among` (keys) narrows the
+    search to those rows, as `claimed_by` has no index and a ledger of millions is not scanned for a token."""
+    rows = Reminder.objects.filter(claimed_by=token, status=Reminder.Status.PENDING)
+    if among is not None:
+        if not among:
+            return 0
+        rows = rows.filter(pk__in=among)
+    return rows.update(claimed_by=None, claimed_until=None)
 
 
 def _send_batch(batch, token, clock, mail, marks, result, deadline):

@@ -11,8 +11,10 @@ Templates: reminders/<kind>.txt (plain text) and reminders/<kind>.html.
 """
 
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.policy import Compat32
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
@@ -84,7 +86,7 @@ def build_message(reminder, subject, now, *, connection=None, batch=None):
     context.setdefault("site_url", settings.TANDEM_SITE_URL)
     context.setdefault("recipient_name", _recipient_name(reminder))
     context.setdefault("reminder", reminder)
-    message = EmailMultiAlternatives(
+    message = ReminderEmail(
         subject=context["title"],
         body=batch.template(f"reminders/{reminder.kind}.txt").render(context),
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -97,6 +99,42 @@ def build_message(reminder, subject, now, *, connection=None, batch=None):
         for attachment in batch.attachments(entry, reminder, subject, context):
             message.attach(*attachment)
     return message
+
+
+class QuickFold(Compat32):
+    """The compat32 policy Django's messages are written with, its fold written out directly for a header that
+    needs none (plain ASCII, one line, short enough): compat32 builds a Header object for every header of every
+    part to find that out, about a sixth of the CPU a reminder costs. Any other header is folded as before."""
+
+    def _fold(self, name, value, sanitize):
+        if (
+            isinstance(value, str)
+            and self.max_line_length
+            and len(name) + 2 + len(value) <= self.max_line_length
+            and value.isascii()
+            and "\r" not in value
+            and "\n" not in value
+        ):
+            return f"{name}: {value}{self.linesep}"
+        return super()._fold(name, value, sanitize)
+
+
+QUICK_FOLD = QuickFold()
+
+
+class ReminderEmail(EmailMultiAlternatives):
+    """A reminder's email, written by the mail backend as any other, with two costs of the standard library's
+    generator taken out: its multipart boundaries are chosen here (left to the generator, each one costs a
+    regular expression compiled afresh to check it against the text; a random 128-bit boundary is as safe), and
+    its headers are folded by QUICK_FOLD. The bytes are otherwise the same."""
+
+    def message(self, *args, **kwargs):
+        mime = super().message(*args, **kwargs)
+        for part in mime.walk():
+            part.policy = QUICK_FOLD
+            if part.is_multipart() and part.get_boundary() is None:
+                part.set_boundary(f"===============tandem-{uuid.uuid4().hex}==")
+        return mime
 
 
 class Batch:

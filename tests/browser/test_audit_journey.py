@@ -31,7 +31,9 @@ def partner_scorecard(tab, partner):
     tab.get_by_role("link", name=partner.name, exact=True).click()
     expect(tab.get_by_role("heading", level=1)).to_have_text(partner.name)
     score = int(re.search(r"Score (\d+)", tab.locator(".score-big").inner_text()).group(1))
-    audit_row = tab.get_by_role("region", name="Scorecard").get_by_role("row", name=re.compile("^Latest fidelity audit"))
+    audit_row = tab.get_by_role("region", name="Scorecard").get_by_role(
+        "row", name=re.compile("^Latest fidelity audit")
+    )
     audit_value = audit_row.get_by_role("cell").last.inner_text()
     return score, audit_value
 

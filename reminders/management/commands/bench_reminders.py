@@ -11,8 +11,8 @@ Prints, per planner kind, the rows inserted, rows per second and the number of
 queries; then (after an ANALYZE, which autovacuum does in production) the
 dispatcher's messages per second beside its floor, over the first `--dispatch`
 due messages (10,000 by default): in interleaved rounds, the dispatcher sends
-through a locmem-based email backend (rendered and handed over like any
-backend; the outbox is emptied as it goes so memory stays flat) and the floor
+through a backend that renders each message to the bytes SMTP would send and
+keeps none (so memory stays flat), and the floor
 claims as many rows and marks each sent with hand-written SQL, rendering
 nothing; medians, their ratio, and both in messages per second.
 
@@ -30,8 +30,7 @@ import uuid
 from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.core import mail
-from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -45,21 +44,22 @@ from supervision.models import SupervisionSession
 
 BATCH = 5000
 DISPATCH_ROUNDS = 5
-# The issue's goal: 500 messages a second per process, against a floor measured at 840.
+# The goal is a rate, 500 messages a second per process, not a ratio: the floor (claim and mark, no message
+# built) moves with the machine far more than rendering does, so the ratio row is printed without a goal.
 DISPATCH_GOAL_RATE = 500
-DISPATCH_GOAL = 840 / DISPATCH_GOAL_RATE
 
 
-class CountingLocmemBackend(LocmemBackend):
-    """The locmem backend (each message is rendered to MIME as it would be for SMTP), emptying its outbox."""
+class CountingBackend(BaseEmailBackend):
+    """Each message rendered to the bytes the SMTP backend would hand the server, and counted; not kept (the
+    locmem backend deep-copies every message into its outbox, a cost no real mail server adds)."""
 
     sent = 0
 
     def send_messages(self, messages):
-        count = super().send_messages(messages)
-        CountingLocmemBackend.sent += count
-        mail.outbox.clear()
-        return count
+        for message in messages:
+            message.message().as_bytes(linesep="\r\n")
+        CountingBackend.sent += len(messages)
+        return len(messages)
 
 
 class Command(BaseCommand):
@@ -205,7 +205,10 @@ class Command(BaseCommand):
 
         def forget():
             planned._raw_delete(planned.db)
-            _analyze(Reminder._meta.db_table)
+            # New rows' keys have never been in the ledger: vacuumed, the deleted rows leave no dead index
+            # entries under the very keys about to be planned (both the planner's look-up and ON CONFLICT
+            # would visit them, the heap behind each, as no real sweep ever does).
+            _vacuum(Reminder._meta.db_table)
 
         def tandem():
             planner.plan(now, kinds={kind})
@@ -230,8 +233,7 @@ class Command(BaseCommand):
         wanted = due if count is None else min(count, due)
         # Half the rows for Tandem, half for the floor; each round takes fresh rows.
         per_round = max(wanted // (2 * DISPATCH_ROUNDS), 1)
-        CountingLocmemBackend.sent = 0
-        mail.outbox = []
+        CountingBackend.sent = 0
         tandem_counts, floor_counts, passes, cpu = [], [], [0], [0.0]
 
         def tandem():
@@ -240,7 +242,7 @@ class Command(BaseCommand):
             while handled < per_round:
                 left = per_round - handled
                 result = dispatcher.dispatch(
-                    connection=CountingLocmemBackend(), max_messages=left, batch_size=min(dispatcher.BATCH_SIZE, left)
+                    connection=CountingBackend(), max_messages=left, batch_size=min(dispatcher.BATCH_SIZE, left)
                 )
                 passes[0] += 1
                 if not result.handled:
@@ -254,10 +256,10 @@ class Command(BaseCommand):
             floor_counts.append(_claim_and_mark_each(tandem_counts[-1]))
 
         comparison = compare(
-            f"dispatcher, {per_round} messages with .ics", tandem, floor, goal=DISPATCH_GOAL, rounds=DISPATCH_ROUNDS
+            f"dispatcher, {per_round} messages with .ics", tandem, floor, goal=None, rounds=DISPATCH_ROUNDS
         )
         print_table(self.stdout.write, [comparison])
-        sent = CountingLocmemBackend.sent
+        sent = CountingBackend.sent
         tandem_rate = statistics.median(tandem_counts) / comparison.tandem_seconds
         floor_rate = statistics.median(floor_counts) / comparison.floor_seconds
         self.stdout.write(
@@ -354,6 +356,15 @@ def _analyze(table=None):
     for the empty ones the run started with."""
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}" if table else "ANALYZE")
+
+
+def _vacuum(table):
+    """VACUUM ANALYZE `table`; inside a transaction (the benchmark's own test), where VACUUM cannot run, ANALYZE."""
+    if connection.in_atomic_block:
+        _analyze(table)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(table)}")
 
 
 def _delete_world(tag):
