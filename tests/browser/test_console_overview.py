@@ -64,6 +64,7 @@ def test_the_licensor_sees_a_partners_score_drop_when_a_mentor_falls_overdue(pag
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name="Northfield", exact=True))
     expect(row.get_by_role("link", name="Northfield: 0 mentors overdue for supervision")).to_be_visible()
     expect(row.get_by_role("img", name=re.compile("^Score: .* in .*"))).to_be_visible()
+    # Every column in view on a laptop: the last one, fees overdue, is not hidden behind a sideways scroll.
 
     page.get_by_role("link", name=re.compile("^Supervision overdue")).click()
     expect(page.get_by_role("columnheader", name=re.compile("^Supervision overdue"))).to_have_attribute(
@@ -113,3 +114,17 @@ def test_the_console_pages_fit_a_phone(phone):
     phone.goto("/console/figures/")
     expect(phone.get_by_role("heading", level=1)).to_have_text("Fidelity figures")
     look(phone, "console-fidelity-figures-phone", phone=True)
+
+
+def test_the_demo_licensor_sees_every_column_of_the_overview_on_a_laptop(page, demo_site):
+    # The demo's names and figures, as wide as real ones: the last column, fees overdue, must not hide behind
+    # a sideways scroll at 1280 pixels.
+    page.goto("/login/")
+    page.get_by_label("Email").fill("admin@licensor.example")
+    page.get_by_label("Password").fill(demo_site["password"])
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="The partners and their scores").click()
+    expect(page.get_by_role("columnheader", name=re.compile("^Fees overdue"))).to_be_visible()
+    overview = page.locator(".table-wrap").first
+    assert overview.evaluate("wrap => wrap.scrollWidth <= wrap.clientWidth"), "the overview scrolls sideways"
+    look(page)
