@@ -104,7 +104,7 @@ def build_message(reminder, subject, now, *, connection=None, batch=None):
 class QuickFold(Compat32):
     """The compat32 policy Django's messages are written with, its fold written out directly for a header that
     needs none (plain ASCII, one line, short enough): compat32 builds a Header object for every header of every
-    part to find that out, about a sixth of the CPU a reminder costs. Any other header is folded as before."""
+    part to find that out, about a seventh of the CPU a reminder costs. Any other header is folded as before."""
 
     def _fold(self, name, value, sanitize):
         if (
