@@ -35,6 +35,11 @@ def update_programme(*, by, programme, units=None, **changes):
     return programme
 
 
+def _require(data, name, what):
+    if not data.get(name):
+        raise Invalid(f"{what} needs a {name}.", field="units", code="required")
+
+
 def _duplicate_codes(items):
     seen, duplicates = set(), set()
     for item in items:
@@ -47,6 +52,11 @@ def _save_units(programme, units):
 
     Ones left out are kept, because training records (assessments) may point at them.
     """
+    # A partial update (PATCH) may leave out what a unit or criterion already has, never what a new one needs.
+    for data in units:
+        _require(data, "code", "Every unit")
+        for item in data.get("criteria", []):
+            _require(item, "code", f"Every criterion of unit {data['code']}")
     duplicates = _duplicate_codes(units)
     if duplicates:
         raise Invalid(f"Unit codes appear twice: {', '.join(duplicates)}.", field="units", code="duplicate_code")
@@ -62,6 +72,7 @@ def _save_units(programme, units):
             )
         unit = existing.get(data["code"])
         if unit is None:
+            _require(data, "title", f"The new unit {data['code']}")
             unit = Unit.objects.create(programme=programme, code=data["code"], title=data["title"], position=position)
             current = {}
         else:
@@ -73,11 +84,15 @@ def _save_units(programme, units):
         for order, item in enumerate(criteria, start=1):
             criterion = current.get(item["code"])
             if criterion is None:
+                for needed in ("kind", "text"):
+                    _require(item, needed, f"The new criterion {item['code']} of unit {data['code']}")
                 new.append(
                     Criterion(unit=unit, code=item["code"], kind=item["kind"], text=item["text"], position=order)
                 )
             else:
-                criterion.kind, criterion.text, criterion.position = item["kind"], item["text"], order
+                criterion.kind = item.get("kind", criterion.kind)
+                criterion.text = item.get("text", criterion.text)
+                criterion.position = order
                 changed.append(criterion)
         # Criteria left out keep their place after the ones given.
         given = {item["code"] for item in criteria}

@@ -4,7 +4,7 @@ import pytest
 
 from franchise.models import Criterion, Programme, Role
 from tests.factories import user_with_role
-from tests.franchise.factories import ProgrammeFactory, UnitFactory
+from tests.franchise.factories import CriterionFactory, ProgrammeFactory, UnitFactory
 
 URL = "/api/v1/programmes/"
 
@@ -113,6 +113,35 @@ def test_a_taken_code_and_duplicate_criteria_are_400(client_for, licensor):
     assert response.status_code == 400
     assert "P1" in response.json()["units"][0]
     assert not Programme.objects.filter(code="OTHER").exists()
+
+
+def test_a_patch_may_leave_out_what_a_unit_has_but_not_what_a_new_one_needs(client_for, licensor):
+    programme = ProgrammeFactory(name="Peer mentoring")
+    unit = UnitFactory(programme=programme, title="Boundaries")
+    criterion = CriterionFactory(unit=unit, code="K1", kind="knowledge", text="The limits of confidentiality.")
+    client = client_for(licensor)
+
+    # A new unit with no title: a 400 that says so, and nothing of the request written (the name neither).
+    response = client.patch(f"{URL}{programme.pk}/", {"name": "Renamed", "units": [{"code": "NEW1", "criteria": []}]})
+    assert response.status_code == 400
+    assert response.json() == {"units": ["The new unit NEW1 needs a title."]}
+    programme.refresh_from_db()
+    assert programme.name == "Peer mentoring" and programme.units.count() == 1
+
+    response = client.patch(
+        f"{URL}{programme.pk}/", {"units": [{"code": unit.code, "criteria": [{"code": "Z9", "text": "Added"}]}]}
+    )
+    assert response.status_code == 400
+    assert response.json() == {"units": [f"The new criterion Z9 of unit {unit.code} needs a kind."]}
+
+    # An existing unit and criterion keep what the patch leaves out.
+    response = client.patch(
+        f"{URL}{programme.pk}/", {"units": [{"code": unit.code, "criteria": [{"code": criterion.code}]}]}
+    )
+    assert response.status_code == 200, response.content
+    (listed,) = response.json()["units"]
+    assert listed["title"] == "Boundaries"
+    assert (listed["criteria"][0]["code"], listed["criteria"][0]["text"]) == (criterion.code, criterion.text)
 
 
 def test_a_bad_criterion_kind_is_400(client_for, licensor):
