@@ -134,6 +134,10 @@ def test_a_patch_may_leave_out_what_a_unit_has_but_not_what_a_new_one_needs(clie
     assert response.status_code == 400
     assert response.json() == {"units": [f"The new criterion Z9 of unit {unit.code} needs a kind."]}
 
+    response = client.patch(f"{URL}{programme.pk}/", {"units": [{"title": "No code"}]})
+    assert response.status_code == 400
+    assert response.json() == {"units": ["Every unit needs a code."]}
+
     # An existing unit and criterion keep what the patch leaves out.
     response = client.patch(
         f"{URL}{programme.pk}/", {"units": [{"code": unit.code, "criteria": [{"code": criterion.code}]}]}
