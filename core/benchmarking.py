@@ -5,8 +5,16 @@ code and its floor in interleaved rounds (tandem, floor, tandem, floor, …), so
 that whatever else the machine is doing weighs on both alike, and reports the
 median of each and their ratio. The floors live in the benchmark commands,
 never in the product.
+
+Each timed call is timed as `timeit` times it: garbage collected beforehand
+and the cyclic collector off during the call, so that what a call pays does
+not depend on what the benchmark process built before it (a world of 100,000
+mentors leaves a large heap, and a full collection walks all of it). A
+comparison whose figure is a rate a long-running process sustains (the
+dispatcher) keeps the collector on, `gc=True`: there it is part of the cost.
 """
 
+import gc as garbage_collector
 import statistics
 import time
 from collections.abc import Callable
@@ -55,17 +63,31 @@ def compare(
     goal: float | None,
     rounds: int = 5,
     setup: Callable[[], object] | None = None,
+    gc: bool = False,
 ) -> Comparison:
-    """Time `tandem` and `floor` alternately `rounds` times each; `setup` (untimed) runs before every call."""
+    """Time `tandem` and `floor` alternately `rounds` times each; `setup` (untimed) runs before every call.
+    `gc`: leave the cyclic garbage collector on during the timed calls."""
     tandem_times, floor_times = [], []
     for _ in range(rounds):
         for run, times in ((tandem, tandem_times), (floor, floor_times)):
             if setup is not None:
                 setup()
-            started = time.perf_counter()
-            run()
-            times.append(time.perf_counter() - started)
+            times.append(_timed(run, gc=gc))
     return Comparison(what, statistics.median(tandem_times), statistics.median(floor_times), goal, rounds)
+
+
+def _timed(run: Callable[[], object], *, gc: bool) -> float:
+    garbage_collector.collect()
+    paused = not gc and garbage_collector.isenabled()
+    if paused:
+        garbage_collector.disable()
+    try:
+        started = time.perf_counter()
+        run()
+        return time.perf_counter() - started
+    finally:
+        if paused:
+            garbage_collector.enable()
 
 
 def print_table(write: Callable[[str], object], comparisons: list[Comparison]) -> None:

@@ -1,3 +1,5 @@
+import gc
+
 from core import benchmarking
 from core.benchmarking import compare
 
@@ -24,3 +26,15 @@ def test_the_row_reports_the_ratio_of_the_medians_against_its_goal(monkeypatch):
     assert comparison.ratio == 2.0
     assert not comparison.met
     assert "2.00x" in comparison.row() and "OVER" in comparison.row()
+
+
+def test_calls_are_timed_with_the_garbage_collector_off_unless_it_is_part_of_the_figure():
+    seen = []
+
+    def record():
+        seen.append(gc.isenabled())
+
+    compare("compliance", record, record, goal=1.3, rounds=1)
+    compare("dispatcher", record, record, goal=None, rounds=1, gc=True)
+    assert seen == [False, False, True, True]
+    assert gc.isenabled()

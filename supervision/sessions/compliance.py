@@ -187,17 +187,28 @@ class _FactsJoin:
 
 
 class _Fact(Expression):
-    """One column of a _FactsJoin: NULL for a row the grouped query has nothing for."""
+    """One column of a _FactsJoin: NULL for a row the grouped query has nothing for, or `default` when given.
 
-    def __init__(self, alias, column, output_field):
+    Read as the database returns it: the grouped queries' columns are typed (a count, an integer policy value, a
+    date), so the ORM's per-row conversion of integer expressions, a tenth of the time every compliance row
+    takes once the SQL has run, is left out."""
+
+    def __init__(self, alias, column, output_field, default=None):
         super().__init__(output_field=output_field)
-        self.alias, self.column = alias, column
+        self.alias, self.column, self.default = alias, column, default
 
     def as_sql(self, compiler, connection):
-        return f"{compiler.quote_name_unless_alias(self.alias)}.{connection.ops.quote_name(self.column)}", []
+        sql = f"{compiler.quote_name_unless_alias(self.alias)}.{connection.ops.quote_name(self.column)}"
+        if self.default is None:
+            return sql, []
+        return f"COALESCE({sql}, %s)", [self.default]
+
+    @property
+    def convert_value(self):
+        return self._convert_value_noop
 
     def relabeled_clone(self, change_map):
-        return self.__class__(change_map.get(self.alias, self.alias), self.column, self.output_field)
+        return self.__class__(change_map.get(self.alias, self.alias), self.column, self.output_field, self.default)
 
     def get_group_by_cols(self):
         return [self]
@@ -278,7 +289,7 @@ def supervision_compliance(people=None, *, today=None, now=None):
             F("interval_days"),
         ),
         state=StateOf(DaysBetween(F("next_due_on"), Value(today))),
-        unconfirmed_records=Coalesce(_Fact(unconfirmed_at, "n", models.IntegerField()), Value(0)),
+        unconfirmed_records=_Fact(unconfirmed_at, "n", models.IntegerField(), default=0),
     )
 
 
