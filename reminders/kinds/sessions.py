@@ -17,9 +17,11 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import icalendar
-from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Q, Value
+from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, IntegerField, OuterRef, Q, Value
 from django.db.models.functions import Greatest
 
+from core.facts import Fact, join_facts
+from franchise.models import Partner
 from franchise.policy_fields import BY_NAME
 from franchise.querysets import policy_value
 from reminders.messages import content, local, sender_address
@@ -62,9 +64,14 @@ def plan_session_upcoming(now, sessions=None):
         starts_at__lte=now + PLAN_AHEAD + LONGEST_LEAD,
     )
     lead = ExpressionWrapper(F("lead_hours") * Value(timedelta(hours=1)), output_field=DurationField())
+    # Each partner's lead time is looked up once and joined (a hundred partners, not a hundred thousand rows).
+    lead_hours = Partner.objects.order_by().annotate(
+        hours=policy_value("session_reminder_hours", partner=OuterRef("pk"), at=now)
+    )
+    invitees = _invitees(UPCOMING, scheduled)
+    policy = join_facts(invitees, lead_hours.values("id", "hours"), name="lead", key="id", column="partner_id")
     invitees = (
-        _invitees(UPCOMING, scheduled)
-        .annotate(lead_hours=policy_value("session_reminder_hours", at=now))
+        invitees.annotate(lead_hours=Fact(policy, "hours", IntegerField()))
         .annotate(remind_at=ExpressionWrapper(F("session__starts_at") - lead, output_field=DateTimeField()))
         .filter(remind_at__lte=now + PLAN_AHEAD)
     )

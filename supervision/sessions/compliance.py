@@ -20,11 +20,11 @@ from datetime import timedelta
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Count, Expression, F, Func, Max, OuterRef, Q, Value
+from django.db.models import Count, F, Func, Max, OuterRef, Q, Value
 from django.db.models.functions import Coalesce, TruncDate
-from django.db.models.sql.constants import LOUTER
 from django.utils import timezone
 
+from core.facts import Fact, join_facts
 from core.tenancy import COORDINATOR, SUPERVISOR, own_person_q, restrict
 from franchise.querysets import policy_value
 
@@ -127,100 +127,6 @@ def _model(name):
     return apps.get_model("supervision", name)
 
 
-class _FactsJoin:
-    """LEFT OUTER JOIN (<a grouped query>) <alias> ON <alias>.<key> = <parent>.<column>: one fact per parent row,
-    computed once for the whole set (a GROUP BY) instead of a correlated subquery per row and per use.
-
-    An entry of Query.alias_map (the attributes and methods Join documents as required); the facts are read
-    through _Fact columns, so that the compiled grouped query is written into the FROM clause only once however
-    many annotations use it.
-    """
-
-    join_type = LOUTER
-    nullable = True
-    filtered_relation = None
-    join_field = None
-
-    def __init__(self, facts, key, parent_alias, parent_column, table_name, table_alias=None):
-        self.facts = facts
-        self.key = key
-        self.parent_alias = parent_alias
-        self.parent_column = parent_column
-        self.table_name = table_name
-        self.table_alias = table_alias
-
-    def as_sql(self, compiler, connection):
-        sql, params = self.facts.query.get_compiler(connection=connection).as_sql()
-        qn = compiler.quote_name_unless_alias
-        quote = connection.ops.quote_name
-        on = f"{qn(self.table_alias)}.{quote(self.key)} = {qn(self.parent_alias)}.{quote(self.parent_column)}"
-        return f"{self.join_type} ({sql}) {qn(self.table_alias)} ON ({on})", params
-
-    def relabeled_clone(self, change_map):
-        return self.__class__(
-            self.facts,
-            self.key,
-            change_map.get(self.parent_alias, self.parent_alias),
-            self.parent_column,
-            self.table_name,
-            change_map.get(self.table_alias, self.table_alias),
-        )
-
-    @property
-    def identity(self):
-        return (self.__class__, self.table_name, self.parent_alias, self.key, self.parent_column)
-
-    def __eq__(self, other):
-        return isinstance(other, _FactsJoin) and self.identity == other.identity
-
-    def __hash__(self):
-        return hash(self.identity)
-
-    def equals(self, other):
-        return self == other
-
-    def demote(self):
-        return self
-
-    def promote(self):
-        return self
-
-
-class _Fact(Expression):
-    """One column of a _FactsJoin: NULL for a row the grouped query has nothing for, or `default` when given.
-
-    Read as the database returns it: the grouped queries' columns are typed (a count, an integer policy value, a
-    date), so the ORM's per-row conversion of integer expressions, a tenth of the time every compliance row
-    takes once the SQL has run, is left out."""
-
-    def __init__(self, alias, column, output_field, default=None):
-        super().__init__(output_field=output_field)
-        self.alias, self.column, self.default = alias, column, default
-
-    def as_sql(self, compiler, connection):
-        sql = f"{compiler.quote_name_unless_alias(self.alias)}.{connection.ops.quote_name(self.column)}"
-        if self.default is None:
-            return sql, []
-        return f"COALESCE({sql}, %s)", [self.default]
-
-    @property
-    def convert_value(self):
-        return self._convert_value_noop
-
-    def relabeled_clone(self, change_map):
-        return self.__class__(change_map.get(self.alias, self.alias), self.column, self.output_field, self.default)
-
-    def get_group_by_cols(self):
-        return [self]
-
-
-def _join_facts(people, facts, *, name, key, column="id"):
-    """`people` with `facts` (a grouped queryset keyed by `key`) LEFT JOINed on `column`; returns the alias."""
-    query = people.query
-    join = _FactsJoin(facts, key, query.get_initial_alias(), column, table_name=f"compliance_{name}")
-    return query.join(join)
-
-
 def supervision_compliance(people=None, *, today=None, now=None):
     """Active mentors annotated with last_supervised_on, interval_days, next_due_on, state, unconfirmed_records
     and policy_version (the version in force whose interval was used). One query; filter it like any queryset
@@ -272,24 +178,24 @@ def supervision_compliance(people=None, *, today=None, now=None):
     policy = policy.values("id", "version_id", "interval_days")
 
     people = people._chain()
-    held_at = _join_facts(people, last_held, name="last_held", key="person_id")
-    active_at = _join_facts(people, became_active, name="became_active", key="person_id")
-    unconfirmed_at = _join_facts(people, unconfirmed, name="unconfirmed", key="supervisee_id")
-    policy_at = _join_facts(people, policy, name="policy", key="id", column="partner_id")
+    held_at = join_facts(people, last_held, name="last_held", key="person_id")
+    active_at = join_facts(people, became_active, name="became_active", key="person_id")
+    unconfirmed_at = join_facts(people, unconfirmed, name="unconfirmed", key="supervisee_id")
+    policy_at = join_facts(people, policy, name="policy", key="id", column="partner_id")
     return people.annotate(
-        last_supervised_on=_Fact(held_at, "on", models.DateField()),
-        interval_days=_Fact(policy_at, "interval_days", models.IntegerField()),
-        policy_version=_Fact(policy_at, "version_id", models.UUIDField()),
+        last_supervised_on=Fact(held_at, "on", models.DateField()),
+        interval_days=Fact(policy_at, "interval_days", models.IntegerField()),
+        policy_version=Fact(policy_at, "version_id", models.UUIDField()),
         next_due_on=AddDays(
             Coalesce(
                 F("last_supervised_on"),
-                _Fact(active_at, "on", models.DateField()),
+                Fact(active_at, "on", models.DateField()),
                 TruncDate("created_at"),
             ),
             F("interval_days"),
         ),
         state=StateOf(DaysBetween(F("next_due_on"), Value(today))),
-        unconfirmed_records=_Fact(unconfirmed_at, "n", models.IntegerField(), default=0),
+        unconfirmed_records=Fact(unconfirmed_at, "n", models.IntegerField(), default=0),
     )
 
 
