@@ -223,7 +223,7 @@ class Command(BaseCommand):
                 cursor.execute(_UPCOMING_FLOOR, _upcoming_floor_params(now))
 
         comparisons = [
-            compare(f"planner, {count:,} new rows", tandem, floor, goal=1.3, rounds=3, setup=forget),
+            compare(f"planner, {count:,} new rows", tandem, floor, goal=1.3, rounds=5, setup=forget),
             compare("planner, nothing new (every sweep)", tandem, floor, goal=1.5, rounds=5),
         ]
         print_table(self.stdout.write, comparisons)
