@@ -121,6 +121,8 @@ class Reminder(models.Model):
             # without a sort even when thousands of rows share one due time (a morning's digests).
             models.Index(fields=["attempt_after", "id"], condition=Q(status="pending"), name="reminder_claimable"),
             models.Index(fields=["subject_type", "subject_id", "status"], name="reminder_subject"),
+            # The overdue sweep reads the last week's rows of its kind, not the whole ledger's history.
+            models.Index(fields=["kind", "created_at"], name="reminder_kind_created"),
         ]
 
     def __str__(self):

@@ -6,12 +6,14 @@ A coordinator gets one message a day listing every overdue mentor of their
 partner — never one message per mentor.
 """
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Value
+from django.db.models import DateField, F, Max, Q, Value
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from core.facts import Fact, join_facts
 from franchise.models import Partner
 from reminders.messages import content, site_link
 from reminders.models import Kind, Reminder
@@ -39,15 +41,27 @@ def plan_supervision_overdue(now):
     (a held session moves it, and a later spell gets a reminder of its own)."""
     today = timezone.localdate(now)
     person_type = subject_type(Person)
-    # A mentor reminded in this spell already is not read again: that row was planned on or after the
-    # spell's due date, while a row of an earlier spell predates the session that ended it.
-    reminded = Reminder.objects.filter(
-        kind=MENTOR, subject_type=person_type, subject_id=OuterRef("pk"), created_at__date__gte=OuterRef("next_due_on")
+    catch_up_from = today - timedelta(days=CATCH_UP.days)
+    overdue = supervision_compliance(now=now, today=today).filter(state=State.OVERDUE, next_due_on__gte=catch_up_from)
+    # A mentor reminded in this spell already is left out: that row was planned on or after the spell's due
+    # date, while a row of an earlier spell predates the session that ended it. Each mentor's last reminder of
+    # the catch-up window is grouped once, before the statement inserts anything, and joined: looked up per
+    # mentor instead, the look-up was planned as a scan of the ledger per row whenever the statistics called
+    # the ledger small (a first sweep), and the statement grows the ledger as it goes (130 s for 100,000 rows
+    # instead of 4).
+    last_reminded = (
+        Reminder.objects.filter(
+            kind=MENTOR,
+            subject_type=person_type,
+            created_at__gte=timezone.make_aware(datetime.combine(catch_up_from, time.min)),
+        )
+        .order_by()
+        .values("subject_id")
+        .annotate(on=TruncDate(Max("created_at")))
     )
-    overdue = (
-        supervision_compliance(now=now, today=today)
-        .filter(state=State.OVERDUE, next_due_on__gte=today - timedelta(days=CATCH_UP.days))
-        .exclude(Exists(reminded))
+    reminded = join_facts(overdue, last_reminded, name="reminded", key="subject_id")
+    overdue = overdue.annotate(reminded_on=Fact(reminded, "on", DateField())).filter(
+        Q(reminded_on__isnull=True) | Q(reminded_on__lt=F("next_due_on"))
     )
     return insert(
         MENTOR,
