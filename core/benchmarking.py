@@ -6,10 +6,10 @@ that whatever else the machine is doing weighs on both alike, and reports the
 median of each and their ratio. The floors live in the benchmark commands,
 never in the product.
 
-Each timed call is timed as `timeit` times it: garbage collected beforehand
-and the cyclic collector off during the call, so that what a call pays does
-not depend on what the benchmark process built before it (a world of 100,000
-mentors leaves a large heap, and a full collection walks all of it). A
+Each timed call is timed as `timeit` times it: the cyclic garbage collector off
+during the call, so that what a call pays does not depend on what the
+benchmark process built before it (a world of 100,000 mentors leaves a large
+heap, and a full collection that falls inside a call walks all of it). A
 comparison whose figure is a rate a long-running process sustains (the
 dispatcher) keeps the collector on, `gc=True`: there it is part of the cost.
 """
@@ -77,7 +77,6 @@ def compare(
 
 
 def _timed(run: Callable[[], object], *, gc: bool) -> float:
-    garbage_collector.collect()
     paused = not gc and garbage_collector.isenabled()
     if paused:
         garbage_collector.disable()
