@@ -123,3 +123,22 @@ def test_a_mentor_reminded_in_this_spell_is_not_read_again_even_at_a_new_address
     plan_supervision_overdue(timezone.now())
     Person.objects.filter(pk=mentor.pk).update(email="new@example.org")
     assert plan_supervision_overdue(timezone.now()) == 0
+
+
+@pytest.mark.django_db
+def test_a_reminder_from_before_this_spells_due_date_does_not_stop_this_spells_reminder(partner):
+    # Overdue since three days ago; the one reminder on record was planned five days ago, in an earlier spell
+    # (a session since then moved the due date on), so this spell has had none yet.
+    mentor = _overdue_mentor(partner, days_overdue=3, email="mo@example.org")
+    assert plan_supervision_overdue(timezone.now()) == 1
+    Reminder.objects.filter(kind=Kind.SUPERVISION_OVERDUE, subject_id=mentor.pk).update(
+        created_at=timezone.now() - timedelta(days=5), dedupe_key="supervision_overdue:an-earlier-spell"
+    )
+    assert plan_supervision_overdue(timezone.now()) == 1
+    # Planned a day ago instead, after the due date, it is this spell's: nothing more.
+    Reminder.objects.filter(kind=Kind.SUPERVISION_OVERDUE, subject_id=mentor.pk).delete()
+    assert plan_supervision_overdue(timezone.now()) == 1
+    Reminder.objects.filter(kind=Kind.SUPERVISION_OVERDUE, subject_id=mentor.pk).update(
+        created_at=timezone.now() - timedelta(days=1), dedupe_key="supervision_overdue:planned-yesterday"
+    )
+    assert plan_supervision_overdue(timezone.now()) == 0
