@@ -8,8 +8,9 @@ computed in SQL) and inserts them with one INSERT … SELECT … ON CONFLICT
 Nothing is read into Python: a row whose key is in the ledger, or one a
 concurrent planner inserted first, is skipped by the database (ON CONFLICT
 looks each key up in its unique index), so planning is safe to repeat and to
-run in two places at once. The keys are the strings dedupe_key() builds, so rows planned
-by earlier versions dedupe against new ones (tests/reminders/test_planned_rows.py).
+run in two places at once. The keys are the strings dedupe_key() builds, so
+rows planned by earlier versions dedupe against new ones
+(tests/reminders/test_planned_rows.py).
 
 Kinds marked `daily` (licence and accreditation expiry) are planned by the
 daily beat entry; the others by the sweep every few minutes. Kinds that a

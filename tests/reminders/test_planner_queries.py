@@ -113,7 +113,8 @@ def test_planning_a_kind_for_five_due_subjects_runs_no_more_queries_than_for_one
 
 def _computed_once(node):
     # What these nodes read they read once and keep, however often the node above asks again (a hashed
-    # aggregate keeps its table on a rescan, a sort its sorted rows), as does an InitPlan.
+    # aggregate keeps its table on a rescan, a sort its sorted rows, while nothing beneath them reads the row
+    # above, as nothing in the planners' grouped joins does), as does an InitPlan.
     return (
         node["Node Type"] in {"Hash", "Materialize", "Sort"}
         or (node["Node Type"] == "Aggregate" and node.get("Strategy") == "Hashed")
