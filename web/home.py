@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from core.tenancy import COORDINATOR, MENTOR, SUPERVISOR, TRAINER, access_for
-from web import partners, today
+from web import navigation, partners, today
 from web.partners import partner_page
 
 
@@ -12,12 +12,17 @@ from web.partners import partner_page
 def home(request):
     """One partner: straight to its home. Several: pick one (each link can be bookmarked)."""
     memberships = partners.member_partners(request.user)
-    if len(memberships) == 1 and not access_for(request.user).is_licensor:
+    is_licensor = access_for(request.user).is_licensor
+    if len(memberships) == 1 and not is_licensor:
         return redirect("partner-home", memberships[0].partner.slug)
     return render(
         request,
         "web/home/choose.html",
-        {"memberships": memberships, "is_licensor": access_for(request.user).is_licensor},
+        {
+            "memberships": memberships,
+            "is_licensor": is_licensor,
+            "console_areas": navigation.console_links() if is_licensor else [],
+        },
     )
 
 

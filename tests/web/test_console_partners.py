@@ -80,6 +80,26 @@ def busy_partner(name="Northfield"):
     return partner, licence, audit
 
 
+def test_a_licensor_starts_from_a_page_that_links_every_area_of_the_console(client, licensor):
+    from django.urls import reverse
+
+    from web.console.base import CONSOLE_AREAS
+
+    client.force_login(licensor)
+    start = client.get("/").content.decode()
+
+    unlinked = [label for _key, label, url_name in CONSOLE_AREAS if f'href="{reverse(url_name)}"' not in start]
+    assert not unlinked, f"The licensor's start page names no link to: {', '.join(unlinked)}"
+
+
+def test_the_console_typed_as_an_address_opens_the_partners_overview(client, licensor, coordinator):
+    client.force_login(licensor)
+    assert client.get("/console/", follow=True).redirect_chain == [("/console/partners/", 302)]
+
+    client.force_login(coordinator)
+    assert client.get("/console/").status_code == 404
+
+
 def test_the_overview_shows_each_partners_figures_as_the_domain_counts_them(page_for, licensor):
     partner, licence, _ = busy_partner()
     PartnerFactory(name="Quiet Harbour")

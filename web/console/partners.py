@@ -5,7 +5,7 @@ Figures only, from supervision.fidelity (the scorecard and overview): no mentor'
 no supervision note.
 """
 
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 
@@ -173,7 +173,14 @@ def partner_detail(request, partner_id):
     )
 
 
+@licensor_page
+def console_start(request):
+    """`/console/` itself, as a licensor would type it: the overview of the partners, where the console starts."""
+    return redirect("console-partners")
+
+
 urlpatterns = [
+    path("", console_start, name="console"),
     path("partners/", partners, name="console-partners"),
     path("partners/<uuid:partner_id>/", partner_detail, name="console-partner"),
 ]
