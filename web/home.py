@@ -10,11 +10,14 @@ from web.partners import partner_page
 
 @login_required
 def home(request):
-    """One partner: straight to its home. Several: pick one (each link can be bookmarked)."""
+    """One place to be: straight there (a partner's home, or for a licensor admin the console's overview of the
+    partners). Several: pick one (each link can be bookmarked)."""
     memberships = partners.member_partners(request.user)
     is_licensor = access_for(request.user).is_licensor
     if len(memberships) == 1 and not is_licensor:
         return redirect("partner-home", memberships[0].partner.slug)
+    if is_licensor and not memberships:
+        return redirect("console-partners")
     return render(
         request,
         "web/home/choose.html",

@@ -80,16 +80,28 @@ def busy_partner(name="Northfield"):
     return partner, licence, audit
 
 
-def test_a_licensor_starts_from_a_page_that_links_every_area_of_the_console(client, licensor):
+def test_a_licensor_admin_signs_in_to_the_console_overview(client, licensor):
+    client.post("/login/", {"username": licensor.email, "password": "correct-horse-battery"})
+
+    assert client.get("/", follow=True).redirect_chain == [("/console/partners/", 302)]
+
+
+def test_a_licensor_who_also_works_at_a_partner_chooses_between_it_and_every_area_of_the_console(
+    client, licensor, partner
+):
     from django.urls import reverse
 
     from web.console.base import CONSOLE_AREAS
 
+    licensor.memberships.create(partner=partner, role=Role.TRAINER)
     client.force_login(licensor)
-    start = client.get("/").content.decode()
+    start = client.get("/")
 
-    unlinked = [label for _key, label, url_name in CONSOLE_AREAS if f'href="{reverse(url_name)}"' not in start]
-    assert not unlinked, f"The licensor's start page names no link to: {', '.join(unlinked)}"
+    assert start.status_code == 200
+    html = start.content.decode()
+    assert f'href="/{partner.slug}/"' in html
+    unlinked = [label for _key, label, url_name in CONSOLE_AREAS if f'href="{reverse(url_name)}"' not in html]
+    assert not unlinked, f"The start page names no link to: {', '.join(unlinked)}"
 
 
 def test_the_console_typed_as_an_address_opens_the_partners_overview(client, licensor, coordinator):
