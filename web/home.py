@@ -23,7 +23,6 @@ def home(request):
         "web/home/choose.html",
         {
             "memberships": memberships,
-            "is_licensor": is_licensor,
             "console_areas": navigation.console_links() if is_licensor else [],
         },
     )

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from franchise.models import Role
@@ -26,6 +27,8 @@ from tests.supervision.factories import (
 )
 from tests.supervision.fidelity.test_scorecard import overdue_mentor, supervised_mentor
 from tests.training.factories import TrainerAccreditationFactory
+from tests.web.test_accounts import sign_in
+from web.console.base import CONSOLE_AREAS
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +84,7 @@ def busy_partner(name="Northfield"):
 
 
 def test_a_licensor_admin_signs_in_to_the_console_overview(client, licensor):
-    client.post("/login/", {"username": licensor.email, "password": "correct-horse-battery"})
+    sign_in(client, licensor.email)
 
     assert client.get("/", follow=True).redirect_chain == [("/console/partners/", 302)]
 
@@ -89,10 +92,6 @@ def test_a_licensor_admin_signs_in_to_the_console_overview(client, licensor):
 def test_a_licensor_who_also_works_at_a_partner_chooses_between_it_and_every_area_of_the_console(
     client, licensor, partner
 ):
-    from django.urls import reverse
-
-    from web.console.base import CONSOLE_AREAS
-
     licensor.memberships.create(partner=partner, role=Role.TRAINER)
     client.force_login(licensor)
     start = client.get("/")
